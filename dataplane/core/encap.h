@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Forwarding rewrites: IPv4-in-IPv4 / IPv6-in-IPv6 encapsulation and L2 MAC
+ * rewrite, on a cursor over a buffer with headroom (an mbuf's data, or a test's
+ * byte array).
+ *
+ * Both rewrites forward the packet one IP hop, so the inner TTL / hop limit is
+ * decremented (RFC 2003 section 3.1 for the tunnel case) and the IPv4 header
+ * checksum is updated incrementally (RFC 1624); a packet that arrives with a
+ * TTL of 1 or 0 gets SL_FWD_TTL_EXCEEDED and is left untouched.
+ *
+ * Encapsulation: the outer source address is derived from the flow hash under
+ * a configured prefix, so that the backend's NIC spreads tunnels over its RSS
+ * queues (as Katran does); the outer IPv6 flow label is taken from the flow
+ * hash too. Outer TTL / hop limit is ctx->ttl. IPv4: outer TOS copies the
+ * inner one, outer DF copies the inner DF, outer ID is 0 when DF is set and the
+ * low 16 bits of the flow hash otherwise. The egress frame is untagged
+ * (VLAN tags on the way in are dropped); link-layer padding is trimmed.
+ *
+ * A result longer than ctx->mtu (IP bytes, not counting Ethernet) is refused
+ * with SL_FWD_TOO_BIG and *mtu_hint set to the largest inner IP packet that
+ * would fit, for the ICMP frag-needed / packet-too-big answer.
+ */
+#ifndef SL_ENCAP_H
+#define SL_ENCAP_H
+
+#include <stdint.h>
+
+#include <sluice/net.h>
+
+#include "parse.h"
+
+#define SL_ETH_ALEN 6
+
+enum sl_fwd_verdict {
+	SL_FWD_OK = 0,
+	SL_FWD_TOO_BIG,         /* result would exceed ctx->mtu; see *mtu_hint */
+	SL_FWD_TTL_EXCEEDED,    /* inner TTL / hop limit <= 1 */
+	SL_FWD_NO_HEADROOM,     /* not enough room in front of the frame for the outer headers */
+	SL_FWD_FAMILY_MISMATCH, /* backend family differs from the packet's */
+	SL_FWD_NOT_IP,          /* the packet did not parse as IPv4/IPv6 */
+	SL_FWD_VERDICT_MAX,
+};
+
+/* A frame in a buffer: data points at the Ethernet header, headroom bytes before it are ours. */
+struct sl_buf {
+	uint8_t *data;
+	uint32_t len;
+	uint32_t headroom;
+};
+
+struct sl_fwd_ctx {
+	uint8_t src_mac[SL_ETH_ALEN];      /* our port's MAC */
+	uint8_t nexthop_mac[SL_ETH_ALEN];  /* router towards backends (encap mode) */
+	uint16_t mtu;                      /* egress IP MTU, e.g. 1500 */
+	uint8_t ttl;                       /* outer TTL / hop limit, e.g. 64 */
+	uint8_t src4_prefix_len;           /* 0..32 */
+	uint32_t src4_prefix;              /* network order, e.g. 172.16.0.0 */
+	uint8_t src6_prefix[16];           /* the outer v6 source is this prefix ... */
+	uint8_t src6_prefix_len;           /* ... 0..128, host bits from the flow hash */
+};
+
+/*
+ * Outer source address for a flow: the prefix, with its host bits (at most
+ * the low 32) taken from @flow_hash. Exposed so tests and docs can predict it.
+ */
+void sl_encap_src4(const struct sl_fwd_ctx *ctx, uint32_t flow_hash, uint32_t *out);
+void sl_encap_src6(const struct sl_fwd_ctx *ctx, uint32_t flow_hash, union sl_ip *out);
+
+/*
+ * Encapsulate the parsed packet in @buf (parsed into @pkt, which must be
+ * SL_PARSE_OK) towards @backend of family @backend_family.
+ * On SL_FWD_OK, buf->data/len/headroom describe the new frame:
+ * Ethernet(src_mac -> nexthop_mac) + outer IP + inner IP packet.
+ * On any other verdict @buf's bytes are unchanged.
+ */
+enum sl_fwd_verdict sl_encap_ip(struct sl_buf *buf, const struct sl_pkt *pkt,
+	const union sl_ip *backend, uint8_t backend_family, uint32_t flow_hash,
+	const struct sl_fwd_ctx *ctx, uint16_t *mtu_hint);
+
+/*
+ * L2 direct routing: set the destination MAC to @backend_mac and the source to
+ * ctx->src_mac, decrement TTL. VLAN tags are kept. Same verdict rules.
+ */
+enum sl_fwd_verdict sl_l2_rewrite(struct sl_buf *buf, const struct sl_pkt *pkt,
+	const uint8_t backend_mac[SL_ETH_ALEN], const struct sl_fwd_ctx *ctx,
+	uint16_t *mtu_hint);
+
+const char *sl_fwd_verdict_name(enum sl_fwd_verdict v);
+
+#endif /* SL_ENCAP_H */
