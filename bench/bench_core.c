@@ -94,7 +94,7 @@ main(int argc, char **argv)
 			sections[s].fn(root, &o);
 	}
 
-	json_dumpf(root, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	json_dumpf(root, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
 	fputc('\n', stdout);
 	json_decref(root);
 	return 0;
