@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Install the Debian 12 packages Sluice needs to build, test and run its demo.
+# Idempotent: installs only what is missing (apt-get update first).
+set -euo pipefail
+
+PACKAGES=(
+	# build
+	build-essential meson ninja-build pkg-config
+	clang llvm libclang-rt-14-dev
+	libdpdk-dev dpdk dpdk-dev
+	libbpf-dev bpftool linux-libc-dev
+	libjansson-dev
+	# tests
+	check valgrind
+	python3
+)
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "deps.sh: run as root (it installs Debian packages)" >&2
+	exit 1
+fi
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+		missing+=("$p")
+	fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+	echo "deps: all ${#PACKAGES[@]} packages present"
+	exit 0
+fi
+
+echo "deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+apt-get install -y -q --no-install-recommends "${missing[@]}"

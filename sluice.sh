@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Sluice's front door: the two quick-start commands, and a few more.
+#
+#   ./sluice.sh demo    install what is missing, build, run the demo
+#   ./sluice.sh test    install what is missing, build (warnings are errors), run every test
+#   ./sluice.sh build   install what is missing and build
+#   ./sluice.sh bench   build and run the microbenchmarks (JSON on stdout)
+set -euo pipefail
+
+top=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+build=${SLUICE_BUILD:-$top/build}
+
+usage() {
+	sed -n '2,8p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+}
+
+build() {
+	"$top/scripts/deps.sh"
+	if [ ! -f "$build/build.ninja" ]; then
+		meson setup "$build" "$top" -Dwerror=true
+	fi
+	ninja -C "$build"
+}
+
+cmd=${1:-}
+[ $# -gt 0 ] && shift
+case "$cmd" in
+demo)
+	build >&2
+	exec "$top/scripts/demo.sh" "$build" "$@"
+	;;
+test)
+	build
+	exec "$top/scripts/test.sh" "$build" "$@"
+	;;
+build)
+	build
+	;;
+bench)
+	build >&2
+	exec "$build/bench/sluice-bench-core" "$@"
+	;;
+-h | --help | help)
+	usage
+	;;
+*)
+	usage >&2
+	exit 2
+	;;
+esac
