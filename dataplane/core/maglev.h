@@ -35,12 +35,17 @@
 #define SL_MAGLEV_MAX_SIZE     16777213u /* largest prime below 2^24 */
 #define SL_MAGLEV_MAX_WEIGHT   65535u
 
-/* What a backend's permutation is derived from. */
+/*
+ * What a backend's permutation is derived from. The build reads only the
+ * bytes that mean something: the pad and, for IPv4, the 12 bytes after .v4
+ * are ignored (neither hashed nor compared), so stray bytes there can
+ * neither change the table nor hide a duplicate.
+ */
 struct sl_maglev_id {
 	union sl_ip addr;
-	uint16_t port; /* network order; 0 when the backend has no port of its own */
-	uint8_t family;
-	uint8_t pad;   /* zero */
+	uint16_t port;	/* network order; 0 when the backend has no port of its own */
+	uint8_t family; /* SL_FAMILY_IPV4 or SL_FAMILY_IPV6 */
+	uint8_t pad;	/* zero (ignored) */
 };
 
 struct sl_maglev_backend {
@@ -64,10 +69,17 @@ int sl_maglev_check_size(uint32_t size, char *err, size_t errlen);
  * @return 0 on success, and then every entry is a backend's value, or every
  *         entry is SL_MAGLEV_NONE when no backend has a weight;
  *         -EINVAL bad size (see sl_maglev_check_size()), a weight above
- *         SL_MAGLEV_MAX_WEIGHT or a value equal to SL_MAGLEV_NONE;
+ *         SL_MAGLEV_MAX_WEIGHT, a value equal to SL_MAGLEV_NONE, a family
+ *         other than SL_FAMILY_IPV4/IPV6, or a NULL @table (or NULL
+ *         @backends with @n > 0);
  *         -EEXIST two backends with the same id; -ERANGE bad size;
  *         -ENOMEM scratch allocation failed. @table is untouched on error.
- *         @err, when not NULL, gets a sentence naming the problem.
+ *         @err, when not NULL, gets a sentence naming the problem (and the
+ *         offending backends by their index in @backends).
+ *
+ * @n may exceed @size: the table then fills before every backend has had a
+ * turn, and some backends get no slot. Cost: O(n log n + size log size)
+ * (sorting, then the probes), about 1 ms for 65537 slots.
  */
 int sl_maglev_build(uint32_t *table, uint32_t size, const struct sl_maglev_backend *backends,
 	uint32_t n, uint32_t seed, char *err, size_t errlen);
