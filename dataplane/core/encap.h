@@ -12,10 +12,18 @@
  * Encapsulation: the outer source address is derived from the flow hash under
  * a configured prefix, so that the backend's NIC spreads tunnels over its RSS
  * queues (as Katran does); the outer IPv6 flow label is taken from the flow
- * hash too. Outer TTL / hop limit is ctx->ttl. IPv4: outer TOS copies the
- * inner one, outer DF copies the inner DF, outer ID is 0 when DF is set and the
- * low 16 bits of the flow hash otherwise. The egress frame is untagged
- * (VLAN tags on the way in are dropped); link-layer padding is trimmed.
+ * hash too (its low 20 bits). Outer TTL / hop limit is ctx->ttl; the outer
+ * TOS / traffic class copies the inner one, ECN bits included (RFC 2003
+ * section 3.1, the same rule for IPv6; RFC 6040 normal mode). IPv4: outer DF
+ * copies the inner DF, outer ID is 0 when DF is set and the low 16 bits of
+ * the flow hash otherwise. The egress frame is untagged (VLAN tags on the way
+ * in are dropped); link-layer padding is trimmed.
+ *
+ * Checks, in this order, all before the first byte is written: the packet is
+ * IP and lies within the buffer (SL_FWD_NOT_IP), families match (encap only),
+ * TTL, MTU, headroom (encap only). TTL comes before size, as in a router.
+ * The TTL is read from the IP header itself, the byte that gets rewritten;
+ * TOS and DF come from @pkt.
  *
  * A result longer than ctx->mtu (IP bytes, not counting Ethernet) is refused
  * with SL_FWD_TOO_BIG and *mtu_hint set to the largest inner IP packet that
@@ -34,11 +42,11 @@
 
 enum sl_fwd_verdict {
 	SL_FWD_OK = 0,
-	SL_FWD_TOO_BIG,         /* result would exceed ctx->mtu; see *mtu_hint */
-	SL_FWD_TTL_EXCEEDED,    /* inner TTL / hop limit <= 1 */
-	SL_FWD_NO_HEADROOM,     /* not enough room in front of the frame for the outer headers */
+	SL_FWD_TOO_BIG,		/* result would exceed ctx->mtu; see *mtu_hint */
+	SL_FWD_TTL_EXCEEDED,	/* inner TTL / hop limit <= 1 */
+	SL_FWD_NO_HEADROOM,	/* not enough room in front of the frame for the outer headers */
 	SL_FWD_FAMILY_MISMATCH, /* backend family differs from the packet's */
-	SL_FWD_NOT_IP,          /* the packet did not parse as IPv4/IPv6 */
+	SL_FWD_NOT_IP,		/* the packet did not parse as IPv4/IPv6 */
 	SL_FWD_VERDICT_MAX,
 };
 
@@ -50,19 +58,23 @@ struct sl_buf {
 };
 
 struct sl_fwd_ctx {
-	uint8_t src_mac[SL_ETH_ALEN];      /* our port's MAC */
-	uint8_t nexthop_mac[SL_ETH_ALEN];  /* router towards backends (encap mode) */
-	uint16_t mtu;                      /* egress IP MTU, e.g. 1500 */
-	uint8_t ttl;                       /* outer TTL / hop limit, e.g. 64 */
-	uint8_t src4_prefix_len;           /* 0..32 */
-	uint32_t src4_prefix;              /* network order, e.g. 172.16.0.0 */
-	uint8_t src6_prefix[16];           /* the outer v6 source is this prefix ... */
-	uint8_t src6_prefix_len;           /* ... 0..128, host bits from the flow hash */
+	uint8_t src_mac[SL_ETH_ALEN];	  /* our port's MAC */
+	uint8_t nexthop_mac[SL_ETH_ALEN]; /* router towards backends (encap mode) */
+	uint16_t mtu;			  /* egress IP MTU, e.g. 1500 */
+	uint8_t ttl;			  /* outer TTL / hop limit, e.g. 64 */
+	uint8_t src4_prefix_len;	  /* 0..32 */
+	uint32_t src4_prefix;		  /* network order, e.g. 172.16.0.0 */
+	uint8_t src6_prefix[16];	  /* the outer v6 source is this prefix ... */
+	uint8_t src6_prefix_len;	  /* ... 0..128, host bits from the flow hash */
 };
 
 /*
- * Outer source address for a flow: the prefix, with its host bits (at most
- * the low 32) taken from @flow_hash. Exposed so tests and docs can predict it.
+ * Outer source address for a flow (@out in network order): the prefix, with
+ * its host bits (at most the low 32) taken from @flow_hash. Bits of the
+ * configured prefix past its length are ignored; in IPv6, host bits above the
+ * low 32 are zero. A prefix length of 32 (128) gives the prefix as is, 0 gives
+ * the hash; lengths past 32 (128) count as 32 (128). Exposed so tests and docs
+ * can predict it.
  */
 void sl_encap_src4(const struct sl_fwd_ctx *ctx, uint32_t flow_hash, uint32_t *out);
 void sl_encap_src6(const struct sl_fwd_ctx *ctx, uint32_t flow_hash, union sl_ip *out);
@@ -73,6 +85,10 @@ void sl_encap_src6(const struct sl_fwd_ctx *ctx, uint32_t flow_hash, union sl_ip
  * On SL_FWD_OK, buf->data/len/headroom describe the new frame:
  * Ethernet(src_mac -> nexthop_mac) + outer IP + inner IP packet.
  * On any other verdict @buf's bytes are unchanged.
+ * On SL_FWD_TOO_BIG, *mtu_hint = ctx->mtu - outer header length (20 or 40),
+ * the largest inner packet that fits; @mtu_hint is not touched otherwise.
+ * Inner packets without DF that are too big also get SL_FWD_TOO_BIG: no
+ * fragmentation here, the caller decides between dropping and fragmenting.
  */
 enum sl_fwd_verdict sl_encap_ip(struct sl_buf *buf, const struct sl_pkt *pkt,
 	const union sl_ip *backend, uint8_t backend_family, uint32_t flow_hash,
@@ -80,12 +96,14 @@ enum sl_fwd_verdict sl_encap_ip(struct sl_buf *buf, const struct sl_pkt *pkt,
 
 /*
  * L2 direct routing: set the destination MAC to @backend_mac and the source to
- * ctx->src_mac, decrement TTL. VLAN tags are kept. Same verdict rules.
+ * ctx->src_mac, decrement TTL. VLAN tags are kept, padding is trimmed
+ * (buf->len = l3_off + l3_len; data and headroom do not move). Same verdict
+ * rules; SL_FWD_TOO_BIG when l3_len > ctx->mtu, with *mtu_hint = ctx->mtu.
  */
 enum sl_fwd_verdict sl_l2_rewrite(struct sl_buf *buf, const struct sl_pkt *pkt,
-	const uint8_t backend_mac[SL_ETH_ALEN], const struct sl_fwd_ctx *ctx,
-	uint16_t *mtu_hint);
+	const uint8_t backend_mac[SL_ETH_ALEN], const struct sl_fwd_ctx *ctx, uint16_t *mtu_hint);
 
+/* Stable snake_case name of a verdict ("too_big"); "unknown" when out of range. */
 const char *sl_fwd_verdict_name(enum sl_fwd_verdict v);
 
 #endif /* SL_ENCAP_H */
