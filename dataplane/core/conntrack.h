@@ -15,13 +15,21 @@
  * it has expired.
  *
  * Time is a 32-bit tick in milliseconds supplied by the caller (an injected
- * clock in tests), compared with wrap-around-safe arithmetic.
+ * clock in tests), compared with wrap-around-safe arithmetic: a way is live
+ * while (int32_t)(expires - now) > 0. That only holds for distances under
+ * 2^31 ticks (24.8 days), so timeouts must be shorter, and a way left expired
+ * and untouched for longer would look live again: the owning core calls
+ * sl_ct_sweep() a few buckets at a time to clear expired ways first.
  *
  * Timeouts depend on state: a TCP flow seen only with SYNs lives
  * timeout_tcp_syn, an established one timeout_tcp_est, one that saw FIN or
  * RST timeout_tcp_closing; UDP timeout_udp; anything else timeout_other.
  *
  * Full bucket: the way closest to its expiry (the stalest) is evicted.
+ * Sizing: with random flows the bucket loads are Poisson, so a table holding
+ * as many flows as its capacity has evicted about 14% of them, one at half
+ * its capacity under 1% (measured: 0.84% for 1M flows in 2M entries). Give
+ * the table twice the flows it must keep.
  *
  * SYN-flood protection (as Katran does): sl_ct_insert() refuses, past
  * syn_cap new entries in the current one-second window, to insert anything;
@@ -46,7 +54,7 @@
 
 enum sl_ct_state {
 	SL_CT_TCP_SYN = 0, /* only SYNs seen */
-	SL_CT_TCP_EST,     /* a packet without SYN seen */
+	SL_CT_TCP_EST,	   /* a packet without SYN seen */
 	SL_CT_TCP_CLOSING, /* FIN or RST seen */
 	SL_CT_UDP,
 	SL_CT_OTHER,
@@ -54,72 +62,108 @@ enum sl_ct_state {
 };
 
 struct sl_ct_config {
-	uint32_t capacity;            /* entries; rounded up to a power-of-two bucket count */
+	uint32_t capacity; /* entries; rounded up to a power-of-two bucket count */
 	uint32_t timeout_ms[SL_CT_STATE_MAX];
-	uint32_t syn_cap;             /* new entries per second per table; 0 = no cap */
-	uint32_t seed;                /* hash seed */
+	uint32_t syn_cap; /* new entries per second per table; 0 = no cap */
+	uint32_t seed;	  /* hash seed */
 };
 
-/* Defaults: SYN 5 s, established 300 s, closing 10 s, UDP 30 s, other 30 s, no cap. */
+/*
+ * Defaults: 1M entries; SYN 5 s, established 300 s, closing 10 s, UDP 30 s,
+ * other 30 s; no cap; a fixed seed (the dataplane should set a random one).
+ */
 void sl_ct_config_default(struct sl_ct_config *cfg);
 
 struct sl_ct_entry {
 	struct sl_flow_key key;
-	uint32_t backend;       /* backend slot in the live config */
+	uint32_t backend;	/* backend slot in the live config */
 	uint32_t backend_epoch; /* that slot's epoch when the entry was made */
-	uint32_t created;       /* tick */
-	uint16_t vip;           /* VIP index in the live config */
-	uint8_t state;          /* enum sl_ct_state */
+	uint32_t created;	/* tick */
+	uint16_t vip;		/* VIP index in the live config */
+	uint8_t state;		/* enum sl_ct_state */
 	uint8_t pad[9];
 };
 static_assert(sizeof(struct sl_ct_entry) == 64, "one entry, one cache line");
 
+/*
+ * Counters, written with plain increments by the owning core only (no atomics
+ * on the packet path). Another core may read them at any time: on x86-64 an
+ * aligned 64-bit load is never torn, so a reader sees each counter at some
+ * recent value (the counters are not a consistent snapshot of one another);
+ * on a 32-bit target a reader may see a torn value.
+ */
 struct sl_ct_stats {
 	uint64_t lookups;
 	uint64_t hits;
 	uint64_t misses;
 	uint64_t inserts;
-	uint64_t evictions;    /* live entries pushed out of a full bucket */
-	uint64_t expired;      /* expired entries reused */
+	uint64_t evictions; /* live entries pushed out of a full bucket */
+	uint64_t expired;   /* expired entries reused */
 	uint64_t syn_cap_refused;
 };
 
 struct sl_ct;
 
-/* Bytes of memory (64-byte aligned) a table for @capacity entries needs; 0 if too large. */
+/*
+ * Bytes of memory (64-byte aligned) a table for @capacity entries needs:
+ * a 64-byte-aligned header, then buckets, then entries (576 bytes per 8 entries).
+ * @return the size, or 0 with errno EINVAL when @capacity is 0, above 2^31,
+ *         or the size does not fit a size_t.
+ */
 size_t sl_ct_mem_size(uint32_t capacity);
 
 /*
- * Lay out a table in @mem (sl_ct_mem_size(cfg->capacity) bytes, 64-byte aligned).
- * @return the table, or NULL with errno EINVAL (bad config: capacity 0 or
- *         above 2^31, a zero timeout) or ENOMEM-like EINVAL when @mem is NULL.
+ * Lay out a table in @mem (sl_ct_mem_size(cfg->capacity) bytes, 64-byte
+ * aligned); the table header is at @mem, so the returned pointer is @mem.
+ * Clears the bucket array only (entries are read only behind a signature).
+ * @return the table, or NULL with errno EINVAL: @mem or @cfg NULL, @mem not
+ *         64-byte aligned, capacity 0 or above 2^31, a timeout 0 or >= 2^31.
  */
 struct sl_ct *sl_ct_init(void *mem, const struct sl_ct_config *cfg);
 
-/* Convenience for tests and tools: aligned_alloc + init; free with sl_ct_free(). */
+/*
+ * Convenience for tests and tools: aligned_alloc + init.
+ * @return the table, or NULL with errno EINVAL (as sl_ct_init()) or ENOMEM.
+ */
 struct sl_ct *sl_ct_create(const struct sl_ct_config *cfg);
+
+/* Free a table made by sl_ct_create() (not one laid out by sl_ct_init()); NULL is a no-op. */
 void sl_ct_free(struct sl_ct *ct);
 
 /* Entries the table can hold (capacity rounded up). */
 uint32_t sl_ct_capacity(const struct sl_ct *ct);
 
-/* Hash used to place @key; compute once per packet and pass to the calls below. */
+/*
+ * Hash used to place @key (CRC32C of the 40 bytes seeded with cfg->seed, the
+ * value of DPDK's rte_hash_crc()); compute once per packet and pass to the
+ * calls below. The bucket is hash & mask, the way signature the hash (0 -> 1).
+ */
 uint32_t sl_ct_hash(const struct sl_ct *ct, const struct sl_flow_key *key);
 
 /* Prefetch the bucket for @hash (call for packet i+1 while working on packet i). */
 void sl_ct_prefetch(const struct sl_ct *ct, uint32_t hash);
 
 /*
+ * Second prefetch stage: read the bucket for @hash (prefetched a few packets
+ * earlier by sl_ct_prefetch()) and prefetch the entry lines whose signature
+ * matches, so that the lookup finds both its lines in cache.
+ */
+void sl_ct_prefetch_entry(const struct sl_ct *ct, uint32_t hash);
+
+/*
  * Find the live entry for @key. On a hit the entry's expiry is refreshed
  * from @now and its state; a miss returns NULL. Expired entries never hit.
  */
-struct sl_ct_entry *sl_ct_lookup(struct sl_ct *ct, const struct sl_flow_key *key, uint32_t hash,
-	uint32_t now);
+struct sl_ct_entry *sl_ct_lookup(
+	struct sl_ct *ct, const struct sl_flow_key *key, uint32_t hash, uint32_t now);
 
 /*
- * Insert @key (the caller has just missed on it). Uses a free or expired way,
- * else evicts the way closest to expiry. The returned entry has key, state,
- * created and the expiry set; the caller fills backend/backend_epoch/vip.
+ * Insert @key (the caller has just missed on it: inserting a key that is
+ * already live makes a duplicate). Uses the first free or expired way (counted
+ * in `expired` if it was expired), else evicts the live way closest to expiry
+ * (counted in `evictions`). The returned entry has key, state, created and
+ * the expiry set, backend/backend_epoch/vip zeroed for the caller to fill.
+ * The SYN cap applies to every new entry, whatever its protocol.
  * @return the entry, or NULL when the SYN cap refused it (counted).
  */
 struct sl_ct_entry *sl_ct_insert(struct sl_ct *ct, const struct sl_flow_key *key, uint32_t hash,
@@ -127,20 +171,32 @@ struct sl_ct_entry *sl_ct_insert(struct sl_ct *ct, const struct sl_flow_key *key
 
 /*
  * Move a TCP entry along with the flags of a packet (SYN -> EST on a packet
- * without SYN; -> CLOSING on FIN or RST) and refresh its expiry.
- * Non-TCP entries only get their expiry refreshed.
+ * without SYN, FIN or RST; SYN or EST -> CLOSING on FIN or RST; CLOSING stays)
+ * and refresh its expiry from @now and the new state. Non-TCP entries only
+ * get their expiry refreshed. @e must be a live entry of @ct, just returned by
+ * sl_ct_lookup() or sl_ct_insert().
  */
 void sl_ct_update(struct sl_ct *ct, struct sl_ct_entry *e, uint8_t tcp_flags, uint32_t now);
 
 /* The state a new entry starts in, for a packet of @proto with @tcp_flags. */
 enum sl_ct_state sl_ct_initial_state(uint8_t proto, uint8_t tcp_flags);
 
-/* Remove an entry (e.g. after its flow was re-routed). */
+/* Remove an entry (e.g. after its flow was re-routed); @e is an entry of @ct. */
 void sl_ct_delete(struct sl_ct *ct, struct sl_ct_entry *e);
 
 /* Live (non-expired) entries at @now: walks the whole table, control path only. */
 uint32_t sl_ct_count(const struct sl_ct *ct, uint32_t now);
 
+/*
+ * Clear the expired ways of the next @n_buckets buckets (a cursor wraps
+ * around the table) and return how many were cleared; these are not counted
+ * in the stats (`expired` counts expired ways reused by an insert). The
+ * owning core calls it now and then, so that every bucket is visited far
+ * more often than every 2^31 ticks; see the note on time above.
+ */
+uint32_t sl_ct_sweep(struct sl_ct *ct, uint32_t now, uint32_t n_buckets);
+
+/* The table's counters; see struct sl_ct_stats for reads from another core. */
 const struct sl_ct_stats *sl_ct_stats(const struct sl_ct *ct);
 
 /* What the live config says about a backend slot. */
@@ -154,11 +210,11 @@ struct sl_ct_backend {
  * same backend (same epoch) and is not down. Draining backends stay valid.
  */
 static inline bool
-sl_ct_backend_valid(const struct sl_ct_entry *e, const struct sl_ct_backend *slots,
-	uint32_t n_slots)
+sl_ct_backend_valid(
+	const struct sl_ct_entry *e, const struct sl_ct_backend *slots, uint32_t n_slots)
 {
 	return e->backend < n_slots && slots[e->backend].epoch == e->backend_epoch &&
-		slots[e->backend].state != SL_BACKEND_DOWN;
+	       slots[e->backend].state != SL_BACKEND_DOWN;
 }
 
 #endif /* SL_CONNTRACK_H */
