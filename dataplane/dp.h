@@ -1,0 +1,189 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * sluice-dp internals shared by its files: the published generation (what the
+ * workers read), the per-worker state (what one core owns), drop reasons.
+ */
+#ifndef SL_DP_H
+#define SL_DP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_common.h>
+#include <rte_ethdev.h>
+#include <rte_mbuf.h>
+#include <rte_rcu_qsbr.h>
+
+#include <sluice/bpf_maps.h>
+#include <sluice/config.h>
+#include <sluice/net.h>
+
+#include "conntrack.h"
+#include "encap.h"
+#include "parse.h"
+
+#define DP_MAX_PORTS     4
+#define DP_MAX_WORKERS   RTE_MAX_LCORE
+#define DP_BURST         32
+#define DP_MAX_VIP_SLOTS SL_CFG_MAX_VIPS
+#define DP_MAX_BE_SLOTS  65536 /* backend slots; slot 0 is "none" */
+
+/* Why a packet was not forwarded. Parse failures are counted by parse verdict separately. */
+enum dp_drop {
+	DP_DROP_PARSE = 0,     /* malformed: see parse_drops[] for the verdict */
+	DP_DROP_NOT_VIP,       /* not for a VIP (AF_XDP mode: the XDP program should have passed it) */
+	DP_DROP_NO_BACKEND,    /* VIP with no usable backend (Maglev slot "none") */
+	DP_DROP_FRAGMENT,      /* non-first fragment: no ports to find its flow by */
+	DP_DROP_TTL_EXCEEDED,  /* TTL / hop limit would reach 0 */
+	DP_DROP_TOO_BIG,       /* too big after encapsulation and no ICMP could be sent */
+	DP_DROP_NO_HEADROOM,   /* mbuf too short in front for the outer headers */
+	DP_DROP_FAMILY,        /* backend family differs from the packet's */
+	DP_DROP_ICMP_NO_FLOW,  /* ICMP error for a VIP whose inner flow has no backend */
+	DP_DROP_TX_FULL,       /* TX ring full */
+	DP_DROP_NO_EXCEPTION,  /* non-VIP packet in PMD mode without an exception port */
+	DP_DROP_MAX,
+};
+
+const char *dp_drop_name(enum dp_drop d);
+
+struct dp_counter {
+	uint64_t packets;
+	uint64_t bytes;
+};
+
+/* A VIP as the workers see it. */
+struct dp_vip {
+	uint32_t slot;        /* stable across generations: stats index */
+	uint8_t family;
+	uint8_t proto;
+	uint16_t port;        /* host order, 0 = any */
+	union sl_ip addr;
+	uint8_t hash;         /* enum sl_hash_variant */
+	uint8_t fwd_mode;     /* enum sl_fwd_mode */
+	uint32_t table_size;
+	uint32_t *table;      /* Maglev: backend slots, SL_MAGLEV_NONE when empty */
+};
+
+/* A backend slot as the workers see it. */
+struct dp_backend {
+	union sl_ip addr;
+	uint8_t family;
+	uint8_t mac[6];
+	uint32_t vip_slot;
+};
+
+/*
+ * One configuration generation. Built whole on the main lcore, published with
+ * one atomic pointer store, read by workers without locks, and freed only
+ * after every worker has reported a quiescent state (rte_rcu_qsbr).
+ */
+struct dp_gen {
+	uint64_t id;
+	struct rte_hash *vip_hash; /* struct sl_vip_key -> index in vips[] */
+	uint32_t n_vips;
+	struct dp_vip *vips;
+	uint32_t n_slots;              /* 1 + highest backend slot in use */
+	struct sl_ct_backend *slots;   /* [n_slots]: epoch and state per backend slot */
+	struct dp_backend *backends;   /* [n_slots] */
+	struct sl_fwd_ctx fwd;
+	uint32_t seed;
+	struct sl_cfg cfg;             /* what it was built from, for GET_CONFIG */
+	uint32_t n_backends;           /* backends in the config */
+};
+
+/* Per-worker counters: only the owning worker writes them. */
+struct dp_stats {
+	uint64_t rx_packets, rx_bytes;
+	uint64_t tx_packets, tx_bytes;
+	uint64_t forwarded;
+	uint64_t new_flows;
+	uint64_t icmp_forwarded;   /* PMTU errors forwarded to the flow's backend */
+	uint64_t icmp_sent;        /* frag-needed / packet-too-big we answered */
+	uint64_t exception;        /* handed to the kernel through the exception port */
+	uint64_t idle_sleeps;
+	uint64_t drops[DP_DROP_MAX];
+	uint64_t parse_drops[SL_PARSE_VERDICT_MAX];
+};
+
+struct dp_txbuf {
+	uint16_t n;
+	struct rte_mbuf *pkts[DP_BURST];
+};
+
+struct dp_worker {
+	unsigned int id;        /* 0.. number of workers - 1: RCU thread id, RX/TX queue */
+	unsigned int lcore;
+	struct sl_ct *ct;
+	uint64_t last_drain;    /* TSC */
+	struct dp_txbuf tx[DP_MAX_PORTS];
+	struct dp_stats st __rte_cache_aligned;
+	struct dp_counter *vip_ctr;     /* [DP_MAX_VIP_SLOTS] */
+	struct dp_counter *be_ctr;      /* [DP_MAX_BE_SLOTS] */
+	uint64_t *be_new_flows;         /* [DP_MAX_BE_SLOTS] */
+} __rte_cache_aligned;
+
+/* Process-wide state (main lcore writes; workers read gen through an atomic load). */
+struct dp_ctx {
+	struct dp_gen *gen;            /* current generation: __atomic loads/stores only */
+	struct rte_rcu_qsbr *qsv;
+	unsigned int n_workers;
+	struct dp_worker *workers[DP_MAX_WORKERS];
+	uint16_t n_ports;
+	uint16_t ports[DP_MAX_PORTS];
+	struct rte_ether_addr port_mac[DP_MAX_PORTS];
+	int exception_port;            /* TAP port id, -1 when none */
+	bool af_xdp[DP_MAX_PORTS];
+	uint32_t idle_sleep_us;        /* 0 = busy poll */
+	uint32_t idle_polls;           /* empty polls before backing off */
+	uint64_t drain_tsc;            /* TX drain period in TSC ticks */
+	volatile bool quit;
+	uint64_t start_tsc;
+	struct rte_mempool *pool;
+};
+
+extern struct dp_ctx dp;
+
+/* pipeline.c: the per-burst work of a worker, no I/O. */
+struct dp_out {
+	uint16_t n;
+	struct rte_mbuf *pkts[DP_BURST];
+	uint16_t port[DP_BURST]; /* egress port index in dp.ports[] (or the exception port) */
+};
+void dp_pipeline(struct dp_worker *w, const struct dp_gen *g, uint16_t rx_port_idx,
+	struct rte_mbuf **pkts, uint16_t n, struct dp_out *out, uint32_t now_ms);
+
+/* gen.c */
+struct dp_gen *dp_gen_build(const struct sl_cfg *cfg, char *err, size_t errlen);
+void dp_gen_free(struct dp_gen *g);
+int dp_gen_apply(const struct sl_cfg *cfg, char *err, size_t errlen); /* build + publish */
+
+/* worker.c */
+struct dp_worker *dp_worker_create(unsigned int id, unsigned int lcore, const struct sl_cfg *cfg);
+int dp_worker_main(void *arg);
+
+/* ctl.c (control socket server), telemetry.c, xdp.c */
+int dp_ctl_open(const char *path);
+void dp_ctl_poll(int listen_fd, int timeout_ms);
+int dp_telemetry_register(void);
+int dp_xdp_attach_maps(void);
+/*
+ * Bring the XDP programs' VIP maps in line with @g: with @add false, remove
+ * what @g no longer has (before publishing @g); with @add true, add what it
+ * has (after publishing), so the XDP side never sends the dataplane traffic
+ * for a VIP the dataplane does not know.
+ */
+void dp_xdp_sync_vips(const struct dp_gen *g, bool add);
+
+/* The VIP key for the XDP map and the generation's VIP hash: one layout for both. */
+static inline void
+sl_vip_key_from(struct sl_vip_key *k, uint8_t family, const union sl_ip *addr, uint8_t proto,
+	uint16_t port_host)
+{
+	memset(k, 0, sizeof(*k));
+	memcpy(k->addr, addr->b, family == SL_FAMILY_IPV6 ? 16 : 4);
+	k->port = rte_cpu_to_be_16(port_host);
+	k->proto = proto;
+	k->family = family;
+}
+
+#endif /* SL_DP_H */
