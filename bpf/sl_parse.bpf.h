@@ -176,6 +176,14 @@ sl_parse_ip4(struct sl_cursor *c, struct sl_pkt_info *pi)
 
 	if ((void *)(ip + 1) > c->end)
 		return SL_BP_TRUNC_IP4;
+	/*
+	 * The addresses are known as soon as the fixed header is there, even if
+	 * the rest is bad: the front program sends malformed frames for a VIP
+	 * address to the dataplane, which counts them by reason.
+	 */
+	pi->family = 4;
+	__builtin_memcpy(pi->src, &ip->saddr, 4);
+	__builtin_memcpy(pi->dst, &ip->daddr, 4);
 	if (ip->version != 4 || ip->ihl < 5)
 		return SL_BP_BAD_IP4;
 	hlen = ip->ihl * 4;
@@ -186,10 +194,7 @@ sl_parse_ip4(struct sl_cursor *c, struct sl_pkt_info *pi)
 	if (tot < hlen || c->pos + tot > c->end)
 		return SL_BP_BAD_IP4_LEN;
 
-	pi->family = 4;
 	pi->proto = ip->protocol;
-	__builtin_memcpy(pi->src, &ip->saddr, 4);
-	__builtin_memcpy(pi->dst, &ip->daddr, 4);
 	if (hlen > 20)
 		pi->flags |= SL_PI_IP4_OPTIONS;
 	frag = bpf_ntohs(ip->frag_off);
@@ -216,14 +221,15 @@ sl_parse_ip6(struct sl_cursor *c, struct sl_pkt_info *pi)
 
 	if ((void *)(ip6 + 1) > c->end)
 		return SL_BP_TRUNC_IP6;
+	/* As for IPv4: addresses first, so malformed VIP traffic can be told apart. */
+	pi->family = 6;
+	__builtin_memcpy(pi->src, &ip6->saddr, 16);
+	__builtin_memcpy(pi->dst, &ip6->daddr, 16);
 	if (ip6->version != 6)
 		return SL_BP_BAD_IP6;
 	if ((void *)(ip6 + 1) + bpf_ntohs(ip6->payload_len) > c->end)
 		return SL_BP_BAD_IP6_LEN;
 
-	pi->family = 6;
-	__builtin_memcpy(pi->src, &ip6->saddr, 16);
-	__builtin_memcpy(pi->dst, &ip6->daddr, 16);
 	nh = ip6->nexthdr;
 	c->pos = ip6 + 1;
 

@@ -10,8 +10,10 @@
  *
  * Decisions, in order:
  *  - not IP (ARP, LLDP, ...): pass;
- *  - malformed IP frame: pass, counted. The filter (a later change, in this
- *    same program: the PMD attaches exactly one) decides which to drop;
+ *  - malformed IP frame for a VIP address (its fixed IP header is there):
+ *    redirect, so the dataplane counts it by exact reason (and drops it);
+ *  - other malformed IP frames: pass, counted. The filter (a later change, in
+ *    this same program: the PMD attaches exactly one) decides which to drop;
  *  - non-first fragment to a VIP address (addr, 0, 0): redirect; it has no
  *    ports, the dataplane counts and handles it;
  *  - ICMP/ICMPv6 error to a VIP address: redirect; the dataplane sends e.g.
@@ -109,15 +111,22 @@ sl_xdp_front(struct xdp_md *ctx)
 		return XDP_PASS;
 	}
 	if (rc != SL_BP_OK) {
+		if (pi.family && sl_vip_has_addr(&pi)) {
+			stat = SL_XDP_REDIRECT_MALFORMED;
+			goto redirect;
+		}
 		/* Passed for now: the filter change decides what to drop. */
 		sl_count(SL_XDP_MALFORMED, bytes);
 		return XDP_PASS;
 	}
 
 	stat = sl_classify(&pi);
-	sl_count(stat, bytes);
-	if (stat == SL_XDP_PASS)
+	if (stat == SL_XDP_PASS) {
+		sl_count(stat, bytes);
 		return XDP_PASS;
+	}
+redirect:
+	sl_count(stat, bytes);
 
 	act = bpf_redirect_map(&xsks_map, ctx->rx_queue_index, XDP_PASS);
 	if (act != XDP_REDIRECT)

@@ -65,6 +65,8 @@ enum sl_xdp_stat {
 	SL_XDP_PASS_NOT_IP,   /* ARP, LLDP, ... -> kernel */
 	SL_XDP_MALFORMED,     /* truncated or invalid headers -> kernel, for now */
 	SL_XDP_NO_XSK,	      /* redirect decided, no socket on this RX queue -> kernel */
+	SL_XDP_REDIRECT_MALFORMED, /* malformed but for a VIP address -> socket: the dataplane
+				    * counts it by exact reason and drops it */
 	SL_XDP_STATS_MAX,
 };
 
