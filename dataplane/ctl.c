@@ -24,7 +24,7 @@
 #include "dp.h"
 
 #define RTE_LOGTYPE_SL_CTL RTE_LOGTYPE_USER2
-#define CTL_TIMEOUT_MS     1000
+#define CTL_TIMEOUT_MS	   1000
 
 int
 dp_ctl_open(const char *path)
@@ -93,8 +93,8 @@ handle(uint16_t type, const char *payload, uint32_t len)
 		json_t *cj = sl_cfg_to_jansson(&g->cfg);
 		if (!cj)
 			return reply_error("out of memory");
-		j = json_pack("{s:b, s:I, s:o}", "ok", 1, "generation", (json_int_t)g->id, "config",
-			cj);
+		j = json_pack(
+			"{s:b, s:I, s:o}", "ok", 1, "generation", (json_int_t)g->id, "config", cj);
 		break;
 	}
 	default:

@@ -22,25 +22,25 @@
 #include "encap.h"
 #include "parse.h"
 
-#define DP_MAX_PORTS     4
-#define DP_MAX_WORKERS   RTE_MAX_LCORE
-#define DP_BURST         32
+#define DP_MAX_PORTS	 4
+#define DP_MAX_WORKERS	 RTE_MAX_LCORE
+#define DP_BURST	 32
 #define DP_MAX_VIP_SLOTS SL_CFG_MAX_VIPS
-#define DP_MAX_BE_SLOTS  65536 /* backend slots; slot 0 is "none" */
+#define DP_MAX_BE_SLOTS	 65536 /* backend slots; slot 0 is "none" */
 
 /* Why a packet was not forwarded. Parse failures are counted by parse verdict separately. */
 enum dp_drop {
-	DP_DROP_PARSE = 0,     /* malformed: see parse_drops[] for the verdict */
-	DP_DROP_NOT_VIP,       /* not for a VIP (AF_XDP mode: the XDP program should have passed it) */
-	DP_DROP_NO_BACKEND,    /* VIP with no usable backend (Maglev slot "none") */
-	DP_DROP_FRAGMENT,      /* non-first fragment: no ports to find its flow by */
-	DP_DROP_TTL_EXCEEDED,  /* TTL / hop limit would reach 0 */
-	DP_DROP_TOO_BIG,       /* too big after encapsulation and no ICMP could be sent */
-	DP_DROP_NO_HEADROOM,   /* mbuf too short in front for the outer headers */
-	DP_DROP_FAMILY,        /* backend family differs from the packet's */
-	DP_DROP_ICMP_NO_FLOW,  /* ICMP error for a VIP whose inner flow has no backend */
-	DP_DROP_TX_FULL,       /* TX ring full */
-	DP_DROP_NO_EXCEPTION,  /* non-VIP packet in PMD mode without an exception port */
+	DP_DROP_PARSE = 0,  /* malformed: see parse_drops[] for the verdict */
+	DP_DROP_NOT_VIP,    /* not for a VIP (AF_XDP mode: the XDP program should have passed it) */
+	DP_DROP_NO_BACKEND, /* VIP with no usable backend (Maglev slot "none") */
+	DP_DROP_FRAGMENT,   /* non-first fragment: no ports to find its flow by */
+	DP_DROP_TTL_EXCEEDED, /* TTL / hop limit would reach 0 */
+	DP_DROP_TOO_BIG,      /* too big after encapsulation and no ICMP could be sent */
+	DP_DROP_NO_HEADROOM,  /* mbuf too short in front for the outer headers */
+	DP_DROP_FAMILY,	      /* backend family differs from the packet's */
+	DP_DROP_ICMP_NO_FLOW, /* ICMP error for a VIP whose inner flow has no backend */
+	DP_DROP_TX_FULL,      /* TX ring full */
+	DP_DROP_NO_EXCEPTION, /* non-VIP packet in PMD mode without an exception port */
 	DP_DROP_MAX,
 };
 
@@ -53,15 +53,15 @@ struct dp_counter {
 
 /* A VIP as the workers see it. */
 struct dp_vip {
-	uint32_t slot;        /* stable across generations: stats index */
+	uint32_t slot; /* stable across generations: stats index */
 	uint8_t family;
 	uint8_t proto;
-	uint16_t port;        /* host order, 0 = any */
+	uint16_t port; /* host order, 0 = any */
 	union sl_ip addr;
-	uint8_t hash;         /* enum sl_hash_variant */
-	uint8_t fwd_mode;     /* enum sl_fwd_mode */
+	uint8_t hash;	  /* enum sl_hash_variant */
+	uint8_t fwd_mode; /* enum sl_fwd_mode */
 	uint32_t table_size;
-	uint32_t *table;      /* Maglev: backend slots, SL_MAGLEV_NONE when empty */
+	uint32_t *table; /* Maglev: backend slots, SL_MAGLEV_NONE when empty */
 };
 
 /* A backend slot as the workers see it. */
@@ -82,13 +82,13 @@ struct dp_gen {
 	struct rte_hash *vip_hash; /* struct sl_vip_key -> index in vips[] */
 	uint32_t n_vips;
 	struct dp_vip *vips;
-	uint32_t n_slots;              /* 1 + highest backend slot in use */
-	struct sl_ct_backend *slots;   /* [n_slots]: epoch and state per backend slot */
-	struct dp_backend *backends;   /* [n_slots] */
+	uint32_t n_slots;	     /* 1 + highest backend slot in use */
+	struct sl_ct_backend *slots; /* [n_slots]: epoch and state per backend slot */
+	struct dp_backend *backends; /* [n_slots] */
 	struct sl_fwd_ctx fwd;
 	uint32_t seed;
-	struct sl_cfg cfg;             /* what it was built from, for GET_CONFIG */
-	uint32_t n_backends;           /* backends in the config */
+	struct sl_cfg cfg;   /* what it was built from, for GET_CONFIG */
+	uint32_t n_backends; /* backends in the config */
 };
 
 /* Per-worker counters: only the owning worker writes them. */
@@ -97,9 +97,9 @@ struct dp_stats {
 	uint64_t tx_packets, tx_bytes;
 	uint64_t forwarded;
 	uint64_t new_flows;
-	uint64_t icmp_forwarded;   /* PMTU errors forwarded to the flow's backend */
-	uint64_t icmp_sent;        /* frag-needed / packet-too-big we answered */
-	uint64_t exception;        /* handed to the kernel through the exception port */
+	uint64_t icmp_forwarded; /* PMTU errors forwarded to the flow's backend */
+	uint64_t icmp_sent;	 /* frag-needed / packet-too-big we answered */
+	uint64_t exception;	 /* handed to the kernel through the exception port */
 	uint64_t idle_sleeps;
 	uint64_t drops[DP_DROP_MAX];
 	uint64_t parse_drops[SL_PARSE_VERDICT_MAX];
@@ -111,31 +111,31 @@ struct dp_txbuf {
 };
 
 struct dp_worker {
-	unsigned int id;        /* 0.. number of workers - 1: RCU thread id, RX/TX queue */
+	unsigned int id; /* 0.. number of workers - 1: RCU thread id, RX/TX queue */
 	unsigned int lcore;
 	struct sl_ct *ct;
-	uint64_t last_drain;    /* TSC */
+	uint64_t last_drain; /* TSC */
 	struct dp_txbuf tx[DP_MAX_PORTS];
 	struct dp_stats st __rte_cache_aligned;
-	struct dp_counter *vip_ctr;     /* [DP_MAX_VIP_SLOTS] */
-	struct dp_counter *be_ctr;      /* [DP_MAX_BE_SLOTS] */
-	uint64_t *be_new_flows;         /* [DP_MAX_BE_SLOTS] */
+	struct dp_counter *vip_ctr; /* [DP_MAX_VIP_SLOTS] */
+	struct dp_counter *be_ctr;  /* [DP_MAX_BE_SLOTS] */
+	uint64_t *be_new_flows;	    /* [DP_MAX_BE_SLOTS] */
 } __rte_cache_aligned;
 
 /* Process-wide state (main lcore writes; workers read gen through an atomic load). */
 struct dp_ctx {
-	struct dp_gen *gen;            /* current generation: __atomic loads/stores only */
+	struct dp_gen *gen; /* current generation: __atomic loads/stores only */
 	struct rte_rcu_qsbr *qsv;
 	unsigned int n_workers;
 	struct dp_worker *workers[DP_MAX_WORKERS];
 	uint16_t n_ports;
 	uint16_t ports[DP_MAX_PORTS];
 	struct rte_ether_addr port_mac[DP_MAX_PORTS];
-	int exception_port;            /* TAP port id, -1 when none */
+	int exception_port; /* TAP port id, -1 when none */
 	bool af_xdp[DP_MAX_PORTS];
-	uint32_t idle_sleep_us;        /* 0 = busy poll */
-	uint32_t idle_polls;           /* empty polls before backing off */
-	uint64_t drain_tsc;            /* TX drain period in TSC ticks */
+	uint32_t idle_sleep_us; /* 0 = busy poll */
+	uint32_t idle_polls;	/* empty polls before backing off */
+	uint64_t drain_tsc;	/* TX drain period in TSC ticks */
 	volatile bool quit;
 	uint64_t start_tsc;
 	struct rte_mempool *pool;

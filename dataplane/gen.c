@@ -84,8 +84,12 @@ vip_slot_get(const struct sl_cfg_vip *v)
 	if (free_slot < 0)
 		return -ENOSPC;
 	struct vip_slot *s = &vip_slots[free_slot];
-	*s = (struct vip_slot){.in_use = true, .referenced = true, .family = v->family,
-		.proto = v->proto, .port = v->port, .addr = v->addr};
+	*s = (struct vip_slot){.in_use = true,
+		.referenced = true,
+		.family = v->family,
+		.proto = v->proto,
+		.port = v->port,
+		.addr = v->addr};
 	return free_slot;
 }
 
@@ -168,12 +172,12 @@ dp_gen_build(const struct sl_cfg *cfg, char *err, size_t errlen)
 	g->vip_hash = rte_hash_create(&hp);
 	if (!g->vip_hash)
 		goto nomem;
-	g->vips = rte_zmalloc("sl_gen_vips", RTE_MAX(cfg->n_vips, 1u) * sizeof(*g->vips),
-		RTE_CACHE_LINE_SIZE);
-	g->slots = rte_zmalloc("sl_gen_slots", DP_MAX_BE_SLOTS * sizeof(*g->slots),
-		RTE_CACHE_LINE_SIZE);
-	g->backends = rte_zmalloc("sl_gen_be", DP_MAX_BE_SLOTS * sizeof(*g->backends),
-		RTE_CACHE_LINE_SIZE);
+	g->vips = rte_zmalloc(
+		"sl_gen_vips", RTE_MAX(cfg->n_vips, 1u) * sizeof(*g->vips), RTE_CACHE_LINE_SIZE);
+	g->slots = rte_zmalloc(
+		"sl_gen_slots", DP_MAX_BE_SLOTS * sizeof(*g->slots), RTE_CACHE_LINE_SIZE);
+	g->backends = rte_zmalloc(
+		"sl_gen_be", DP_MAX_BE_SLOTS * sizeof(*g->backends), RTE_CACHE_LINE_SIZE);
 	if (!g->vips || !g->slots || !g->backends)
 		goto nomem;
 	g->n_vips = cfg->n_vips;
@@ -200,8 +204,8 @@ dp_gen_build(const struct sl_cfg *cfg, char *err, size_t errlen)
 		v->hash = cv->hash;
 		v->fwd_mode = cv->fwd_mode;
 		v->table_size = cfg->table_size;
-		v->table = rte_malloc("sl_maglev", cfg->table_size * sizeof(uint32_t),
-			RTE_CACHE_LINE_SIZE);
+		v->table = rte_malloc(
+			"sl_maglev", cfg->table_size * sizeof(uint32_t), RTE_CACHE_LINE_SIZE);
 		if (!v->table)
 			goto nomem;
 		if (cv->n_backends) {
@@ -214,7 +218,8 @@ dp_gen_build(const struct sl_cfg *cfg, char *err, size_t errlen)
 			rc = be_slot_get(v->slot, cb);
 			if (rc < 0) {
 				free(mb);
-				snprintf(err, errlen, "vips[%u].backends[%u]: no free backend slot", i, b);
+				snprintf(err, errlen, "vips[%u].backends[%u]: no free backend slot",
+					i, b);
 				goto fail;
 			}
 			struct dp_backend *db = &g->backends[rc];
@@ -226,7 +231,8 @@ dp_gen_build(const struct sl_cfg *cfg, char *err, size_t errlen)
 			if ((uint32_t)rc + 1 > g->n_slots)
 				g->n_slots = (uint32_t)rc + 1;
 			g->n_backends++;
-			/* Only active backends get new flows: draining and down stay out of the table. */
+			/* Only active backends get new flows: draining and down stay out of the
+			 * table. */
 			if (cb->state != SL_BACKEND_ACTIVE)
 				continue;
 			mb[n_mb].id.addr = cb->addr;
@@ -243,7 +249,8 @@ dp_gen_build(const struct sl_cfg *cfg, char *err, size_t errlen)
 		sl_vip_key_from(&key, v->family, &v->addr, v->proto, v->port);
 		rc = rte_hash_add_key_data(g->vip_hash, &key, (void *)(uintptr_t)i);
 		if (rc < 0) {
-			snprintf(err, errlen, "vips[%u]: cannot index VIP (%s)", i, rte_strerror(-rc));
+			snprintf(err, errlen, "vips[%u]: cannot index VIP (%s)", i,
+				rte_strerror(-rc));
 			goto fail;
 		}
 	}
@@ -304,12 +311,13 @@ dp_gen_apply(const struct sl_cfg *cfg, char *err, size_t errlen)
 		return rc;
 	if (old && cfg->flow_capacity != old->cfg.flow_capacity) {
 		snprintf(err, errlen,
-			"flow_capacity: cannot change while running (running %u, asked %u); restart sluice-dp",
+			"flow_capacity: cannot change while running (running %u, asked %u); "
+			"restart sluice-dp",
 			old->cfg.flow_capacity, cfg->flow_capacity);
 		return -EINVAL;
 	}
-	if (old && (cfg->syn_cap != old->cfg.syn_cap ||
-			   memcmp(cfg->timeout_s, old->cfg.timeout_s, sizeof(cfg->timeout_s)) != 0)) {
+	if (old && (cfg->syn_cap != old->cfg.syn_cap || memcmp(cfg->timeout_s, old->cfg.timeout_s,
+								sizeof(cfg->timeout_s)) != 0)) {
 		snprintf(err, errlen, "%s: cannot change while running; restart sluice-dp",
 			cfg->syn_cap != old->cfg.syn_cap ? "syn_cap" : "timeouts");
 		return -EINVAL;
@@ -334,7 +342,7 @@ dp_gen_apply(const struct sl_cfg *cfg, char *err, size_t errlen)
 		dp_gen_free(old);
 	}
 	dp_xdp_sync_vips(g, true);
-	RTE_LOG(INFO, SL_GEN, "generation %lu active: %u VIPs, %u backends\n",
-		(unsigned long)g->id, g->n_vips, g->n_backends);
+	RTE_LOG(INFO, SL_GEN, "generation %lu active: %u VIPs, %u backends\n", (unsigned long)g->id,
+		g->n_vips, g->n_backends);
 	return 0;
 }

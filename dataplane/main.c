@@ -60,7 +60,8 @@ usage(FILE *f)
 		"tracking, IP-in-IP or L2). EAL options choose the ports; the main lcore does\n"
 		"control work, every other lcore in -l is a worker.\n"
 		"\n"
-		"  -c, --config FILE        config file (JSON, see docs/configuration.md); required\n"
+		"  -c, --config FILE        config file (JSON, see docs/configuration.md); "
+		"required\n"
 		"  -s, --socket PATH        control socket (default %s)\n"
 		"      --af-xdp IFACE       add an AF_XDP port on IFACE with Sluice's XDP program\n"
 		"                           in front (repeatable); queue_count = workers\n"
@@ -113,11 +114,14 @@ parse_opts(int argc, char **argv, struct opts *o)
 			break;
 		case 'A':
 			if (o->n_af_xdp == DP_MAX_PORTS) {
-				fprintf(stderr, "sluice-dp: --af-xdp: at most %d ports\n", DP_MAX_PORTS);
+				fprintf(stderr, "sluice-dp: --af-xdp: at most %d ports\n",
+					DP_MAX_PORTS);
 				return -EINVAL;
 			}
 			if (strlen(optarg) >= 16 || strchr(optarg, ',')) {
-				fprintf(stderr, "sluice-dp: --af-xdp: '%s' is not an interface name\n", optarg);
+				fprintf(stderr,
+					"sluice-dp: --af-xdp: '%s' is not an interface name\n",
+					optarg);
 				return -EINVAL;
 			}
 			o->af_xdp[o->n_af_xdp++] = optarg;
@@ -181,8 +185,8 @@ port_init(uint16_t port, uint16_t nrxq, uint16_t ntxq)
 	if (nrxq > 1) {
 		/* Spread flows over the workers' queues by address and port (RSS). */
 		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
-		conf.rx_adv_conf.rss_conf.rss_hf = (RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP |
-							   RTE_ETH_RSS_UDP) &
+		conf.rx_adv_conf.rss_conf.rss_hf =
+			(RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP) &
 			info.flow_type_rss_offloads;
 	}
 	rc = rte_eth_dev_configure(port, nrxq, ntxq, &conf);
@@ -231,8 +235,10 @@ eal_argv(int argc, char **argv, const struct opts *o, unsigned n_workers, int *o
 int
 main(int argc, char **argv)
 {
-	struct opts o = {.sock = SL_CTL_DEFAULT_SOCK, .xdp_prog = SL_XDP_FRONT_OBJ,
-		.idle_sleep_us = 100, .idle_polls = 1000};
+	struct opts o = {.sock = SL_CTL_DEFAULT_SOCK,
+		.xdp_prog = SL_XDP_FRONT_OBJ,
+		.idle_sleep_us = 100,
+		.idle_polls = 1000};
 	char err[SL_CFG_ERR_LEN];
 	struct sl_cfg cfg;
 	int eal_argc = argc, sep = argc, rc;
@@ -315,7 +321,7 @@ main(int argc, char **argv)
 
 	/* Ports: TAP is the exception path to the kernel, the rest carry traffic. */
 	uint16_t pid;
-	RTE_ETH_FOREACH_DEV(pid) {
+	RTE_ETH_FOREACH_DEV (pid) {
 		struct rte_eth_dev_info info;
 		if (rte_eth_dev_info_get(pid, &info) < 0)
 			continue;
@@ -331,13 +337,14 @@ main(int argc, char **argv)
 		dp.ports[dp.n_ports++] = pid;
 	}
 	if (dp.n_ports == 0) {
-		fprintf(stderr, "sluice-dp: no ports: add one with --af-xdp IFACE or EAL --vdev/-a\n");
+		fprintf(stderr,
+			"sluice-dp: no ports: add one with --af-xdp IFACE or EAL --vdev/-a\n");
 		goto fail_eal;
 	}
 
 	unsigned n_mbufs = (dp.n_ports + 1) * dp.n_workers * (NB_RXD + NB_TXD) + 4096;
-	dp.pool = rte_pktmbuf_pool_create("sl_mbufs", n_mbufs, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
-		(int)rte_socket_id());
+	dp.pool = rte_pktmbuf_pool_create(
+		"sl_mbufs", n_mbufs, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
 	if (!dp.pool) {
 		fprintf(stderr, "sluice-dp: mbuf pool: %s (hugepages set up?)\n",
 			rte_strerror(rte_errno));
@@ -366,10 +373,12 @@ main(int argc, char **argv)
 		goto fail_eal;
 	}
 	unsigned wi = 0, lcore;
-	RTE_LCORE_FOREACH_WORKER(lcore) {
+	RTE_LCORE_FOREACH_WORKER (lcore) {
 		dp.workers[wi] = dp_worker_create(wi, lcore, &cfg);
 		if (!dp.workers[wi]) {
-			fprintf(stderr, "sluice-dp: worker %u: cannot allocate its flow table (%u entries)\n",
+			fprintf(stderr,
+				"sluice-dp: worker %u: cannot allocate its flow table (%u "
+				"entries)\n",
 				wi, cfg.flow_capacity);
 			goto fail_eal;
 		}
@@ -400,10 +409,11 @@ main(int argc, char **argv)
 	}
 
 	wi = 0;
-	RTE_LCORE_FOREACH_WORKER(lcore) {
+	RTE_LCORE_FOREACH_WORKER (lcore) {
 		rte_eal_remote_launch(dp_worker_main, dp.workers[wi++], lcore);
 	}
-	printf("sluice-dp: forwarding on %u port(s) with %u worker(s), generation %lu, control socket %s\n",
+	printf("sluice-dp: forwarding on %u port(s) with %u worker(s), generation %lu, control "
+	       "socket %s\n",
 		dp.n_ports, dp.n_workers, (unsigned long)dp.gen->id, o.sock);
 	fflush(stdout);
 

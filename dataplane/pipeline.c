@@ -21,15 +21,16 @@
 
 /* pkt_state.vip when it is not an index into g->vips */
 enum {
-	VIP_NONE = -2,    /* parsed, not for a VIP */
+	VIP_NONE = -2,	  /* parsed, not for a VIP */
 	VIP_DROPPED = -3, /* malformed: already counted */
 };
 
 struct pkt_state {
 	struct sl_pkt pkt;
-	struct sl_flow_key flow; /* the flow the packet belongs to (for ICMP errors: the inner one, reversed) */
+	struct sl_flow_key flow; /* the flow the packet belongs to (for ICMP errors: the inner one,
+				    reversed) */
 	uint32_t ct_hash;
-	int32_t vip;             /* index in g->vips, or VIP_NONE / VIP_DROPPED */
+	int32_t vip; /* index in g->vips, or VIP_NONE / VIP_DROPPED */
 	bool icmp_err;
 };
 
@@ -87,8 +88,8 @@ dp_pipeline(struct dp_worker *w, const struct dp_gen *g, uint16_t rx_port_idx,
 			s->vip = VIP_DROPPED;
 			continue;
 		}
-		enum sl_parse_verdict v = sl_parse(rte_pktmbuf_mtod(m, const uint8_t *),
-			m->data_len, &s->pkt);
+		enum sl_parse_verdict v =
+			sl_parse(rte_pktmbuf_mtod(m, const uint8_t *), m->data_len, &s->pkt);
 		if (unlikely(v != SL_PARSE_OK)) {
 			if (v != SL_PARSE_NOT_IP)
 				w->st.parse_drops[v]++;
@@ -101,7 +102,8 @@ dp_pipeline(struct dp_worker *w, const struct dp_gen *g, uint16_t rx_port_idx,
 				s->vip = VIP_NONE;
 				continue;
 			}
-			/* The error is about a packet the VIP sent: reverse it into the client's flow. */
+			/* The error is about a packet the VIP sent: reverse it into the client's
+			 * flow. */
 			sl_flow_key_reverse(&s->flow, &s->pkt.inner);
 		} else {
 			s->flow = s->pkt.flow;
@@ -170,7 +172,8 @@ dp_pipeline(struct dp_worker *w, const struct dp_gen *g, uint16_t rx_port_idx,
 		uint32_t be;
 
 		if (unlikely(s->pkt.flags & SL_PKT_F_FRAG_NONFIRST)) {
-			/* No ports: only a source-address hash can place it, and not via conntrack. */
+			/* No ports: only a source-address hash can place it, and not via conntrack.
+			 */
 			if (vip->hash != SL_HASH_SRC_IP) {
 				drop(w, m, DP_DROP_FRAGMENT);
 				continue;
@@ -186,13 +189,15 @@ dp_pipeline(struct dp_worker *w, const struct dp_gen *g, uint16_t rx_port_idx,
 					sl_ct_update(w->ct, e, s->pkt.tcp_flags, now);
 			} else {
 				be = vip->table[sl_maglev_slot(
-					sl_flow_hash(&s->flow, vip->hash, g->seed), vip->table_size)];
+					sl_flow_hash(&s->flow, vip->hash, g->seed),
+					vip->table_size)];
 				if (be != SL_MAGLEV_NONE && !s->icmp_err) {
 					if (!e)
 						e = sl_ct_insert(w->ct, &s->flow, s->ct_hash, now,
-							sl_ct_initial_state(s->flow.proto,
-								s->pkt.tcp_flags));
-					else /* re-routed: the entry now tracks the flow on its new backend */
+							sl_ct_initial_state(
+								s->flow.proto, s->pkt.tcp_flags));
+					else /* re-routed: the entry now tracks the flow on its new
+						backend */
 						sl_ct_update(w->ct, e, s->pkt.tcp_flags, now);
 					if (e) {
 						e->backend = be;
@@ -210,13 +215,16 @@ dp_pipeline(struct dp_worker *w, const struct dp_gen *g, uint16_t rx_port_idx,
 		}
 
 		const struct dp_backend *b = &g->backends[be];
-		struct sl_buf buf = {.data = rte_pktmbuf_mtod(m, uint8_t *), .len = m->data_len,
+		struct sl_buf buf = {.data = rte_pktmbuf_mtod(m, uint8_t *),
+			.len = m->data_len,
 			.headroom = rte_pktmbuf_headroom(m)};
 		uint16_t mtu_hint = 0;
 		uint32_t len_in = m->pkt_len;
-		enum sl_fwd_verdict fv = vip->fwd_mode == SL_FWD_L2
-			? sl_l2_rewrite(&buf, &s->pkt, b->mac, &fwd, &mtu_hint)
-			: sl_encap_ip(&buf, &s->pkt, &b->addr, b->family, s->ct_hash, &fwd, &mtu_hint);
+		enum sl_fwd_verdict fv =
+			vip->fwd_mode == SL_FWD_L2
+				? sl_l2_rewrite(&buf, &s->pkt, b->mac, &fwd, &mtu_hint)
+				: sl_encap_ip(&buf, &s->pkt, &b->addr, b->family, s->ct_hash, &fwd,
+					  &mtu_hint);
 
 		switch (fv) {
 		case SL_FWD_OK:

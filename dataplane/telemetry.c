@@ -7,8 +7,12 @@
  *   /sluice/workers           per worker: rx/tx packets and bytes, forwarded, new flows, ...
  *   /sluice/drops             drops by reason, summed over workers (parse verdicts as parse_*)
  *   /sluice/conntrack         entries, lookups, hits, misses, inserts, evictions, SYN-cap refusals
- *   /sluice/vips              "address/proto/port" -> [index, packets, bytes, backends]
- *   /sluice/backends,INDEX    the backends of VIP INDEX: "address" -> [packets, bytes, new flows, state]
+ *   /sluice/vips              "vipN" -> ["address/proto/port", packets, bytes, backends]
+ *   /sluice/backends,N        the backends of VIP N (the N of "vipN"):
+ *                             "backendS" -> ["address", packets, bytes, new flows, state]
+ *
+ * (Telemetry dictionary names may hold only letters, digits, '_' and '/', so
+ * addresses go in the values and names carry the index or slot.)
  *
  * Counters are per worker and written only by their worker; these callbacks
  * run on the telemetry thread and read them without synchronisation. On
@@ -92,7 +96,8 @@ tel_workers(const char *cmd, const char *params, struct rte_tel_data *d)
 		rte_tel_data_add_dict_container(d, name, a, 0);
 	}
 	rte_tel_data_add_dict_string(d, "fields",
-		"rx_packets rx_bytes tx_packets tx_bytes forwarded new_flows icmp_forwarded icmp_sent exception idle_sleeps");
+		"rx_packets rx_bytes tx_packets tx_bytes forwarded new_flows icmp_forwarded "
+		"icmp_sent exception idle_sleeps");
 	return 0;
 }
 
@@ -143,8 +148,9 @@ tel_conntrack(const char *cmd, const char *params, struct rte_tel_data *d)
 		t.syn_cap_refused += s->syn_cap_refused;
 		capacity += sl_ct_capacity(dp.workers[i]->ct);
 		/* A walk over a table its worker is writing: approximate, and fine for stats. */
-		entries += sl_ct_count(dp.workers[i]->ct,
-			(uint32_t)((rte_get_tsc_cycles() - dp.start_tsc) / (rte_get_tsc_hz() / 1000)));
+		entries += sl_ct_count(
+			dp.workers[i]->ct, (uint32_t)((rte_get_tsc_cycles() - dp.start_tsc) /
+						      (rte_get_tsc_hz() / 1000)));
 	}
 	rte_tel_data_start_dict(d);
 	rte_tel_data_add_dict_u64(d, "entries", entries);
@@ -171,11 +177,20 @@ addr_str(const union sl_ip *a, uint8_t family, char *buf, size_t len)
 	inet_ntop(family == SL_FAMILY_IPV6 ? AF_INET6 : AF_INET, a->b, buf, (socklen_t)len);
 }
 
+/* Append a u64 to a string array (values of mixed types share one array). */
+static void
+add_u64_str(struct rte_tel_data *arr, uint64_t v)
+{
+	char num[24];
+	snprintf(num, sizeof(num), "%lu", (unsigned long)v);
+	rte_tel_data_add_array_string(arr, num);
+}
+
 static int
 tel_vips(const char *cmd, const char *params, struct rte_tel_data *d)
 {
 	const struct dp_gen *g = __atomic_load_n(&dp.gen, __ATOMIC_ACQUIRE);
-	char a[INET6_ADDRSTRLEN], name[RTE_TEL_MAX_STRING_LEN];
+	char a[INET6_ADDRSTRLEN], str[RTE_TEL_MAX_STRING_LEN], name[32];
 
 	(void)cmd;
 	(void)params;
@@ -190,13 +205,14 @@ tel_vips(const char *cmd, const char *params, struct rte_tel_data *d)
 		struct rte_tel_data *arr = rte_tel_data_alloc();
 		if (!arr)
 			return -ENOMEM;
-		rte_tel_data_start_array(arr, RTE_TEL_U64_VAL);
-		rte_tel_data_add_array_u64(arr, i);
-		rte_tel_data_add_array_u64(arr, c.packets);
-		rte_tel_data_add_array_u64(arr, c.bytes);
-		rte_tel_data_add_array_u64(arr, g->cfg.vips[i].n_backends);
+		rte_tel_data_start_array(arr, RTE_TEL_STRING_VAL);
 		addr_str(&v->addr, v->family, a, sizeof(a));
-		snprintf(name, sizeof(name), "%s/%s/%u", a, proto_name(v->proto), v->port);
+		snprintf(str, sizeof(str), "%s/%s/%u", a, proto_name(v->proto), v->port);
+		rte_tel_data_add_array_string(arr, str);
+		add_u64_str(arr, c.packets);
+		add_u64_str(arr, c.bytes);
+		add_u64_str(arr, g->cfg.vips[i].n_backends);
+		snprintf(name, sizeof(name), "vip%u", i);
 		rte_tel_data_add_dict_container(d, name, arr, 0);
 	}
 	return 0;
@@ -207,7 +223,7 @@ tel_backends(const char *cmd, const char *params, struct rte_tel_data *d)
 {
 	static const char *const states[] = {"active", "draining", "down"};
 	const struct dp_gen *g = __atomic_load_n(&dp.gen, __ATOMIC_ACQUIRE);
-	char a[INET6_ADDRSTRLEN];
+	char a[INET6_ADDRSTRLEN], name[32];
 	char *end;
 
 	(void)cmd;
@@ -233,16 +249,14 @@ tel_backends(const char *cmd, const char *params, struct rte_tel_data *d)
 		if (!arr)
 			return -ENOMEM;
 		rte_tel_data_start_array(arr, RTE_TEL_STRING_VAL);
-		char num[32];
-		snprintf(num, sizeof(num), "%lu", (unsigned long)pk);
-		rte_tel_data_add_array_string(arr, num);
-		snprintf(num, sizeof(num), "%lu", (unsigned long)by);
-		rte_tel_data_add_array_string(arr, num);
-		snprintf(num, sizeof(num), "%lu", (unsigned long)nf);
-		rte_tel_data_add_array_string(arr, num);
-		rte_tel_data_add_array_string(arr, states[g->slots[s].state]);
 		addr_str(&b->addr, b->family, a, sizeof(a));
-		rte_tel_data_add_dict_container(d, a, arr, 0);
+		rte_tel_data_add_array_string(arr, a);
+		add_u64_str(arr, pk);
+		add_u64_str(arr, by);
+		add_u64_str(arr, nf);
+		rte_tel_data_add_array_string(arr, states[g->slots[s].state]);
+		snprintf(name, sizeof(name), "backend%u", s);
+		rte_tel_data_add_dict_container(d, name, arr, 0);
 	}
 	return 0;
 }
@@ -256,13 +270,14 @@ dp_telemetry_register(void)
 		"Generation, workers, ports, VIPs, backends, uptime. No parameters");
 	rc |= rte_telemetry_register_cmd("/sluice/workers", tel_workers,
 		"Per-worker counters (see 'fields'). No parameters");
-	rc |= rte_telemetry_register_cmd("/sluice/drops", tel_drops,
-		"Drops by reason, summed over workers. No parameters");
+	rc |= rte_telemetry_register_cmd(
+		"/sluice/drops", tel_drops, "Drops by reason, summed over workers. No parameters");
 	rc |= rte_telemetry_register_cmd("/sluice/conntrack", tel_conntrack,
 		"Connection tracking, summed over workers. No parameters");
 	rc |= rte_telemetry_register_cmd("/sluice/vips", tel_vips,
-		"VIPs: address/proto/port -> [index, packets, bytes, backends]. No parameters");
+		"VIPs: vipN -> [address/proto/port, packets, bytes, backends]. No parameters");
 	rc |= rte_telemetry_register_cmd("/sluice/backends", tel_backends,
-		"Backends of a VIP: address -> [packets, bytes, new_flows, state]. Parameter: VIP index");
+		"Backends of VIP N: backendS -> [address, packets, bytes, new_flows, state]. "
+		"Parameter: N");
 	return rc ? -EINVAL : 0;
 }

@@ -38,12 +38,12 @@ dp_worker_create(unsigned int id, unsigned int lcore, const struct sl_cfg *cfg)
 	size_t sz = sl_ct_mem_size(ctc.capacity);
 	mem = sz ? rte_zmalloc_socket("sl_ct", sz, RTE_CACHE_LINE_SIZE, socket) : NULL;
 	w->ct = mem ? sl_ct_init(mem, &ctc) : NULL;
-	w->vip_ctr = rte_zmalloc_socket("sl_vip_ctr", DP_MAX_VIP_SLOTS * sizeof(*w->vip_ctr),
-		RTE_CACHE_LINE_SIZE, socket);
-	w->be_ctr = rte_zmalloc_socket("sl_be_ctr", DP_MAX_BE_SLOTS * sizeof(*w->be_ctr),
-		RTE_CACHE_LINE_SIZE, socket);
-	w->be_new_flows = rte_zmalloc_socket("sl_be_new", DP_MAX_BE_SLOTS * sizeof(uint64_t),
-		RTE_CACHE_LINE_SIZE, socket);
+	w->vip_ctr = rte_zmalloc_socket(
+		"sl_vip_ctr", DP_MAX_VIP_SLOTS * sizeof(*w->vip_ctr), RTE_CACHE_LINE_SIZE, socket);
+	w->be_ctr = rte_zmalloc_socket(
+		"sl_be_ctr", DP_MAX_BE_SLOTS * sizeof(*w->be_ctr), RTE_CACHE_LINE_SIZE, socket);
+	w->be_new_flows = rte_zmalloc_socket(
+		"sl_be_new", DP_MAX_BE_SLOTS * sizeof(uint64_t), RTE_CACHE_LINE_SIZE, socket);
 	if (!w->ct || !w->vip_ctr || !w->be_ctr || !w->be_new_flows) {
 		rte_free(mem);
 		rte_free(w->vip_ctr);
@@ -138,7 +138,8 @@ dp_worker_main(void *arg)
 		}
 		/* The kernel's side of the exception path: worker 0 carries it to port 0. */
 		if (dp.exception_port >= 0 && w->id == 0) {
-			uint16_t n = rte_eth_rx_burst((uint16_t)dp.exception_port, 0, pkts, DP_BURST);
+			uint16_t n =
+				rte_eth_rx_burst((uint16_t)dp.exception_port, 0, pkts, DP_BURST);
 			for (uint16_t i = 0; i < n; i++)
 				tx_one(w, 0, pkts[i]);
 			got += n;

@@ -54,7 +54,8 @@ find_map(int ifindex, const char *want)
 		if (mfd < 0)
 			continue;
 		memset(&minfo, 0, sizeof(minfo));
-		if (bpf_obj_get_info_by_fd(mfd, &minfo, &mlen) == 0 && strcmp(minfo.name, want) == 0) {
+		if (bpf_obj_get_info_by_fd(mfd, &minfo, &mlen) == 0 &&
+			strcmp(minfo.name, want) == 0) {
 			fd = mfd;
 			break;
 		}
@@ -80,7 +81,8 @@ dp_xdp_attach_maps(void)
 		int fd = find_map((int)info.if_index, SL_MAP_VIPS);
 		if (fd < 0) {
 			RTE_LOG(ERR, SL_XDP,
-				"%s: no '%s' map on its XDP program (%s); was the port started with "
+				"%s: no '%s' map on its XDP program (%s); was the port started "
+				"with "
 				"xdp_prog=<sluice xdp_front.bpf.o>?\n",
 				ifname, SL_MAP_VIPS, strerror(-fd));
 			return fd;
@@ -146,7 +148,8 @@ dp_xdp_sync_vips(const struct dp_gen *g, bool add)
 			val.vip_index = v->slot;
 			sl_vip_key_from(&k, v->family, &v->addr, v->proto, v->port);
 			if (bpf_map_update_elem(fd, &k, &val, BPF_ANY) < 0)
-				RTE_LOG(ERR, SL_XDP, "VIP map update failed: %s\n", strerror(errno));
+				RTE_LOG(ERR, SL_XDP, "VIP map update failed: %s\n",
+					strerror(errno));
 			sl_vip_key_from(&k, v->family, &v->addr, 0, 0);
 			bpf_map_update_elem(fd, &k, &val, BPF_ANY);
 		}

@@ -31,16 +31,17 @@ enum exit_code {
 static void
 usage(FILE *f)
 {
-	fprintf(f, "usage: sluice-dpctl [-s SOCK] COMMAND [ARG]\n"
-		   "Talk to sluice-dp's control socket (default %s).\n"
-		   "\n"
-		   "commands:\n"
-		   "  apply FILE    replace the running config with FILE (JSON); all or nothing\n"
-		   "  status        active generation, VIPs, backends, workers, uptime\n"
-		   "  get-config    print the running config\n"
-		   "\n"
-		   "exit status: 0 done, 1 refused (the reason is printed), 2 bad usage,\n"
-		   "3 sluice-dp unreachable\n",
+	fprintf(f,
+		"usage: sluice-dpctl [-s SOCK] COMMAND [ARG]\n"
+		"Talk to sluice-dp's control socket (default %s).\n"
+		"\n"
+		"commands:\n"
+		"  apply FILE    replace the running config with FILE (JSON); all or nothing\n"
+		"  status        active generation, VIPs, backends, workers, uptime\n"
+		"  get-config    print the running config\n"
+		"\n"
+		"exit status: 0 done, 1 refused (the reason is printed), 2 bad usage,\n"
+		"3 sluice-dp unreachable\n",
 		SL_CTL_DEFAULT_SOCK);
 }
 

@@ -42,8 +42,8 @@ sl_flow_hash(const struct sl_flow_key *k, enum sl_hash_variant variant, uint32_t
 		case SL_HASH_SRC_IP_PORT:
 			return rte_jhash_2words(src, sport, seed);
 		default:
-			return rte_jhash_3words(src, rte_be_to_cpu_32(k->dst.v4), ports,
-				seed ^ k->proto);
+			return rte_jhash_3words(
+				src, rte_be_to_cpu_32(k->dst.v4), ports, seed ^ k->proto);
 		}
 	}
 

@@ -5,12 +5,12 @@
 
 #include "icmp.h"
 
-#define ETH_HLEN       14
-#define IP4_HLEN       20
-#define IP6_HLEN       40
-#define ICMP_HLEN      8
-#define IP4_ERR_MAX    576  /* RFC 1812 4.3.2.3: as much as fits in 576 bytes */
-#define IP6_ERR_MAX    1280 /* RFC 4443 2.4(c): the IPv6 minimum MTU */
+#define ETH_HLEN    14
+#define IP4_HLEN    20
+#define IP6_HLEN    40
+#define ICMP_HLEN   8
+#define IP4_ERR_MAX 576	 /* RFC 1812 4.3.2.3: as much as fits in 576 bytes */
+#define IP6_ERR_MAX 1280 /* RFC 4443 2.4(c): the IPv6 minimum MTU */
 
 static inline void
 put16(uint8_t *p, uint16_t v)

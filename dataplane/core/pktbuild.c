@@ -233,7 +233,7 @@ sl_pb_build(const struct sl_pb_spec *s, uint8_t *buf, size_t cap)
 		put16(ip + 2, (uint16_t)(hlen + (size_t)l4));
 		put16(ip + 4, 0x1234);
 		put16(ip + 6, (uint16_t)((s->df ? 0x4000 : 0) | (s->mf ? 0x2000 : 0) |
-				      (s->frag_off & 0x1fff)));
+					 (s->frag_off & 0x1fff)));
 		ip[8] = s->ttl ? s->ttl : 64;
 		ip[9] = s->proto;
 		memcpy(ip + 12, &s->src.v4, 4);

@@ -28,14 +28,14 @@
 
 #define MAX_BACKENDS 16
 #define HEADROOM     128
-#define SEED         0x5eed5eedu
+#define SEED	     0x5eed5eedu
 
 struct backend {
 	const char *name;
 	union sl_ip addr;
 	uint8_t family;
 	uint32_t weight;
-	uint8_t state; /* enum sl_backend_state */
+	uint8_t state;	/* enum sl_backend_state */
 	uint64_t flows; /* flows pinned to it in the current phase */
 };
 
@@ -55,7 +55,7 @@ struct sim {
 	uint32_t *table;
 	struct sl_ct *ct;
 	struct sl_fwd_ctx fwd;
-	uint32_t now; /* ms */
+	uint32_t now;	  /* ms */
 	uint32_t *pinned; /* backend of each flow after the last packet */
 
 	/* counters */
@@ -192,8 +192,8 @@ send_packet(struct sim *s, uint32_t i, uint8_t tcp_flags)
 	}
 
 	struct sl_buf buf = {.data = frame + HEADROOM, .len = (uint32_t)len, .headroom = HEADROOM};
-	if (sl_encap_ip(&buf, &pkt, &s->be[backend].addr, s->be[backend].family, flow_hash,
-		    &s->fwd, &mtu_hint) != SL_FWD_OK) {
+	if (sl_encap_ip(&buf, &pkt, &s->be[backend].addr, s->be[backend].family, flow_hash, &s->fwd,
+		    &mtu_hint) != SL_FWD_OK) {
 		s->encap_errors++;
 		return 0;
 	}
@@ -222,8 +222,8 @@ print_shares(struct sim *s, const char *title)
 		char a[64];
 		static const char *const st[] = {"active", "draining", "down"};
 		double exp = s->be[b].state == SL_BACKEND_ACTIVE && wsum
-			? 100.0 * s->be[b].weight / (double)wsum
-			: 0;
+				     ? 100.0 * s->be[b].weight / (double)wsum
+				     : 0;
 		out(s, "    %-4s %-22s %-8s %6u %8.1f%% %9lu %8.2f%%\n", s->be[b].name,
 			ip_str(&s->be[b].addr, s->be[b].family, a, sizeof(a)), st[s->be[b].state],
 			s->be[b].weight, exp, (unsigned long)s->be[b].flows,
@@ -244,7 +244,9 @@ max_share_error(const struct sim *s)
 			wsum += s->be[b].weight;
 	}
 	for (uint32_t b = 1; b <= s->n_be; b++) {
-		double exp = s->be[b].state == SL_BACKEND_ACTIVE ? 100.0 * s->be[b].weight / (double)wsum : 0;
+		double exp = s->be[b].state == SL_BACKEND_ACTIVE
+				     ? 100.0 * s->be[b].weight / (double)wsum
+				     : 0;
 		double got = 100.0 * (double)s->be[b].flows / (double)total;
 		if (got - exp > worst || exp - got > worst)
 			worst = got > exp ? got - exp : exp - got;
@@ -291,7 +293,8 @@ maglev_moves(const struct sim *s, const uint32_t *old, uint32_t n)
 		k.sport = htons(spec.sport);
 		k.dport = htons(spec.dport);
 		k.proto = IPPROTO_TCP;
-		uint32_t slot = sl_maglev_slot(sl_flow_hash(&k, SL_HASH_5TUPLE, SEED), s->table_size);
+		uint32_t slot =
+			sl_maglev_slot(sl_flow_hash(&k, SL_HASH_5TUPLE, SEED), s->table_size);
 		moves += old[slot] != s->table[slot];
 	}
 	return moves;
@@ -300,14 +303,15 @@ maglev_moves(const struct sim *s, const uint32_t *old, uint32_t n)
 static void
 usage(FILE *f)
 {
-	fprintf(f, "usage: sluice-sim [--flows N] [--table-size M] [--ipv6] [--quiet]\n"
-		   "Runs generated client flows through Sluice's core pipeline (parser, flow hash,\n"
-		   "Maglev, connection tracking, encapsulation) against a sample pool, then fails\n"
-		   "a backend and adds one, and reports what happened to established flows.\n"
-		   "  --flows N        client flows (default 100000)\n"
-		   "  --table-size M   Maglev table size, prime (default 65537)\n"
-		   "  --ipv6           IPv6 VIP, clients and backends\n"
-		   "  --quiet          print only failed checks\n");
+	fprintf(f,
+		"usage: sluice-sim [--flows N] [--table-size M] [--ipv6] [--quiet]\n"
+		"Runs generated client flows through Sluice's core pipeline (parser, flow hash,\n"
+		"Maglev, connection tracking, encapsulation) against a sample pool, then fails\n"
+		"a backend and adds one, and reports what happened to established flows.\n"
+		"  --flows N        client flows (default 100000)\n"
+		"  --table-size M   Maglev table size, prime (default 65537)\n"
+		"  --ipv6           IPv6 VIP, clients and backends\n"
+		"  --quiet          print only failed checks\n");
 }
 
 int
@@ -321,7 +325,9 @@ main(int argc, char **argv)
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	struct sim s = {.n_flows = 100000, .table_size = SL_MAGLEV_DEFAULT_SIZE, .vip_port = 80,
+	struct sim s = {.n_flows = 100000,
+		.table_size = SL_MAGLEV_DEFAULT_SIZE,
+		.vip_port = 80,
 		.family = SL_FAMILY_IPV4};
 	char err[256], *end;
 	int c;
@@ -332,7 +338,10 @@ main(int argc, char **argv)
 			errno = 0;
 			unsigned long f = strtoul(optarg, &end, 10);
 			if (errno || *end || f < 100 || f > 10000000) {
-				fprintf(stderr, "sluice-sim: --flows: '%s' is not a number in 100..10000000\n", optarg);
+				fprintf(stderr,
+					"sluice-sim: --flows: '%s' is not a number in "
+					"100..10000000\n",
+					optarg);
 				return 2;
 			}
 			s.n_flows = (uint32_t)f;
@@ -341,7 +350,8 @@ main(int argc, char **argv)
 			errno = 0;
 			unsigned long m = strtoul(optarg, &end, 10);
 			if (errno || *end || m > UINT32_MAX) {
-				fprintf(stderr, "sluice-sim: --table-size: '%s' is not a number\n", optarg);
+				fprintf(stderr, "sluice-sim: --table-size: '%s' is not a number\n",
+					optarg);
 				return 2;
 			}
 			if (sl_maglev_check_size((uint32_t)m, err, sizeof(err)) < 0) {
@@ -371,8 +381,10 @@ main(int argc, char **argv)
 	}
 
 	/* The sample pool: five backends, one of them twice as heavy. */
-	static const char *const v4[] = {"10.0.1.1", "10.0.1.2", "10.0.1.3", "10.0.1.4", "10.0.1.5", "10.0.1.6"};
-	static const char *const v6[] = {"2001:db8:b::1", "2001:db8:b::2", "2001:db8:b::3", "2001:db8:b::4", "2001:db8:b::5", "2001:db8:b::6"};
+	static const char *const v4[] = {
+		"10.0.1.1", "10.0.1.2", "10.0.1.3", "10.0.1.4", "10.0.1.5", "10.0.1.6"};
+	static const char *const v6[] = {"2001:db8:b::1", "2001:db8:b::2", "2001:db8:b::3",
+		"2001:db8:b::4", "2001:db8:b::5", "2001:db8:b::6"};
 	static const uint32_t weights[] = {100, 100, 100, 100, 200, 100};
 	static const char *const names[] = {"b1", "b2", "b3", "b4", "b5", "b6"};
 	const char *const *addrs = s.family == SL_FAMILY_IPV6 ? v6 : v4;
@@ -416,7 +428,9 @@ main(int argc, char **argv)
 	out(&s, "Sluice core pipeline simulation\n"
 		"The real parser, flow hash, Maglev, connection tracking and encapsulation code,\n"
 		"run over generated packets (no NIC, no dataplane process).\n\n");
-	out(&s, "VIP %s port %u/tcp, 5-tuple hash, Maglev table of %u slots, IP-in-IP to backends\n",
+	out(&s,
+		"VIP %s port %u/tcp, 5-tuple hash, Maglev table of %u slots, IP-in-IP to "
+		"backends\n",
 		ip_str(&s.vip, s.family, vipbuf, sizeof(vipbuf)), s.vip_port, s.table_size);
 
 	if (rebuild_table(&s) < 0)
@@ -436,7 +450,8 @@ main(int argc, char **argv)
 	check(&s, split == 0, "each flow's SYN and data went to the same backend (%lu split)",
 		(unsigned long)split);
 	check(&s, s.parse_errors == 0 && s.encap_errors == 0 && s.wrong_dst == 0,
-		"%lu packets parsed, hashed, tracked and encapsulated; every outer header is addressed to the chosen backend",
+		"%lu packets parsed, hashed, tracked and encapsulated; every outer header is "
+		"addressed to the chosen backend",
 		(unsigned long)s.packets);
 	double e1 = max_share_error(&s);
 	check(&s, e1 < 1.5, "shares follow weights: worst deviation %.2f percentage points", e1);
@@ -475,7 +490,8 @@ main(int argc, char **argv)
 	resend_all(&s, s.n_flows, &stayed, &moved, moved_from);
 	print_shares(&s, "flows per backend after one more packet on every flow:");
 	check(&s, moved == on_b3 && moved_from[3] == on_b3,
-		"%lu flows moved: exactly the %lu that were on b3; %lu flows on the others stayed put",
+		"%lu flows moved: exactly the %lu that were on b3; %lu flows on the others stayed "
+		"put",
 		(unsigned long)moved, (unsigned long)on_b3, (unsigned long)stayed);
 	check(&s, s.be[3].flows == 0, "b3 receives nothing");
 
@@ -487,7 +503,8 @@ main(int argc, char **argv)
 	out(&s, "\n3. backend b6 is added (weight %u)\n", s.be[6].weight);
 	resend_all(&s, s.n_flows, &stayed, &moved, moved_from);
 	check(&s, moved == 0,
-		"established flows: %lu of %lu kept their backend (Maglev alone would have moved %lu, %.1f%%: connection tracking keeps them)",
+		"established flows: %lu of %lu kept their backend (Maglev alone would have moved "
+		"%lu, %.1f%%: connection tracking keeps them)",
 		(unsigned long)stayed, (unsigned long)s.n_flows, (unsigned long)stateless,
 		100.0 * (double)stateless / s.n_flows);
 	for (uint32_t b = 1; b <= s.n_be; b++)
@@ -502,9 +519,12 @@ main(int argc, char **argv)
 	check(&s, e3 < 1.5 && s.be[6].flows > 0,
 		"new flows follow the new weights, b6 included: worst deviation %.2f points", e3);
 
-	out(&s, "\nTotals: %lu packets, %lu parse errors, %lu encap errors, %lu misaddressed, %lu without backend, %lu not tracked (SYN cap)\n",
-		(unsigned long)s.packets, (unsigned long)s.parse_errors, (unsigned long)s.encap_errors,
-		(unsigned long)s.wrong_dst, (unsigned long)s.no_backend, (unsigned long)s.syn_refused);
+	out(&s,
+		"\nTotals: %lu packets, %lu parse errors, %lu encap errors, %lu misaddressed, %lu "
+		"without backend, %lu not tracked (SYN cap)\n",
+		(unsigned long)s.packets, (unsigned long)s.parse_errors,
+		(unsigned long)s.encap_errors, (unsigned long)s.wrong_dst,
+		(unsigned long)s.no_backend, (unsigned long)s.syn_refused);
 	printf("%s: %d check(s) failed\n", s.failed_checks ? "FAILED" : "ok", s.failed_checks);
 
 	sl_ct_free(s.ct);
