@@ -89,6 +89,7 @@ struct dp_gen {
 	uint32_t seed;
 	struct sl_cfg cfg;   /* what it was built from, for GET_CONFIG */
 	uint32_t n_backends; /* backends in the config */
+	bool has_any_port;   /* a VIP with port 0: a miss needs a second lookup */
 };
 
 /* Per-worker counters: only the owning worker writes them. */

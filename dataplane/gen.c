@@ -202,6 +202,7 @@ dp_gen_build(const struct sl_cfg *cfg, char *err, size_t errlen)
 		v->port = cv->port;
 		v->addr = cv->addr;
 		v->hash = cv->hash;
+		g->has_any_port |= cv->port == 0;
 		v->fwd_mode = cv->fwd_mode;
 		v->table_size = cfg->table_size;
 		v->table = rte_malloc(

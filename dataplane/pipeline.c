@@ -126,7 +126,7 @@ dp_pipeline(struct dp_worker *w, const struct dp_gen *g, uint16_t rx_port_idx,
 			}
 			keys[k].port = 0;
 			void *d;
-			if (rte_hash_lookup_data(g->vip_hash, &keys[k], &d) >= 0)
+			if (g->has_any_port && rte_hash_lookup_data(g->vip_hash, &keys[k], &d) >= 0)
 				s->vip = (int32_t)(uintptr_t)d;
 			else
 				s->vip = VIP_NONE;
