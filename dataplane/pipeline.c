@@ -84,7 +84,7 @@ dp_pipeline(struct dp_worker *w, const struct dp_gen *g, uint16_t rx_port_idx,
 		w->st.rx_bytes += m->pkt_len;
 		if (unlikely(m->nb_segs != 1)) {
 			/* Frames up to the MTU arrive in one segment on every port we drive. */
-			w->st.parse_drops[SL_PARSE_TRUNC_ETH]++;
+			w->st.drops[DP_DROP_SEGMENTED]++;
 			s->vip = VIP_DROPPED;
 			continue;
 		}

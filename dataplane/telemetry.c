@@ -41,6 +41,7 @@ static const char *const drop_names[DP_DROP_MAX] = {
 	[DP_DROP_ICMP_NO_FLOW] = "icmp_no_flow",
 	[DP_DROP_TX_FULL] = "tx_full",
 	[DP_DROP_NO_EXCEPTION] = "no_exception_port",
+	[DP_DROP_SEGMENTED] = "segmented",
 };
 
 const char *
