@@ -41,6 +41,7 @@ enum dp_drop {
 	DP_DROP_ICMP_NO_FLOW, /* ICMP error for a VIP whose inner flow has no backend */
 	DP_DROP_TX_FULL,      /* TX ring full */
 	DP_DROP_NO_EXCEPTION, /* non-VIP packet in PMD mode without an exception port */
+	DP_DROP_SEGMENTED,    /* frame in several mbuf segments (ports here deliver one) */
 	DP_DROP_MAX,
 };
 
