@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Sluice's front door: the two quick-start commands, and a few more.
 #
-#   ./sluice.sh demo    install what is missing, build, run the demo
+#   ./sluice.sh demo    install what is missing, build, run the demo topology (real traffic)
 #   ./sluice.sh test    install what is missing, build (warnings are errors), run every test
+#   ./sluice.sh sim     build and run the offline pipeline simulation (sluice-sim)
 #   ./sluice.sh build   install what is missing and build
 #   ./sluice.sh bench   build and run the microbenchmarks (JSON on stdout)
 set -euo pipefail
@@ -27,7 +28,11 @@ cmd=${1:-}
 case "$cmd" in
 demo)
 	build >&2
-	exec "$top/scripts/demo.sh" "$build" "$@"
+	exec "$top/scripts/demo-topology.sh" "$build" "$@"
+	;;
+sim)
+	build >&2
+	exec "$build/dataplane/sim/sluice-sim" "$@"
 	;;
 test)
 	build
@@ -38,7 +43,8 @@ build)
 	;;
 bench)
 	build >&2
-	exec "$build/bench/sluice-bench-core" "$@"
+	"$build/bench/sluice-bench-core" "$@"
+	exec "$build/bench/sluice-bench-pipeline" "$@"
 	;;
 -h | --help | help)
 	usage

@@ -64,12 +64,14 @@ step "fuzz parser (${fuzz_seconds}s)" "$top/scripts/fuzz.sh" "$fuzz_seconds"
 # 3. The microbenchmarks still run and print valid JSON (no timing asserted).
 bench_smoke() {
 	"$build/bench/sluice-bench-core" --quick >"$build/bench-smoke.json" &&
-		/usr/bin/python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert {"parse","maglev","conntrack","encap","flowhash"} <= d.keys(), d.keys()' "$build/bench-smoke.json"
+		/usr/bin/python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert {"parse","maglev","conntrack","encap","flowhash"} <= d.keys(), d.keys()' "$build/bench-smoke.json" &&
+		"$build/bench/sluice-bench-pipeline" --quick >"$build/bench-pipeline-smoke.json" &&
+		/usr/bin/python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["pipeline"]["flows_1000"]["ct_hit_misses"] == 0' "$build/bench-pipeline-smoke.json"
 }
 step "bench smoke" bench_smoke
 
-# 4. The demo runs and its own consistency checks pass.
-step "demo" "$top/scripts/demo.sh" "$build" --flows 20000 --quiet
+# 4. The offline simulation runs and its own consistency checks pass.
+step "sluice-sim" "$build/dataplane/sim/sluice-sim" --flows 20000 --quiet
 
 echo
 if [ "$skipped" -gt 0 ]; then
