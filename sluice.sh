@@ -5,7 +5,7 @@
 #   ./sluice.sh test    install what is missing, build (warnings are errors), run every test
 #   ./sluice.sh sim     build and run the offline pipeline simulation (sluice-sim)
 #   ./sluice.sh build   install what is missing and build
-#   ./sluice.sh bench   build and run the microbenchmarks (JSON on stdout)
+#   ./sluice.sh bench core|pipeline [ARGS]   build and run a microbenchmark (JSON on stdout)
 set -euo pipefail
 
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -42,9 +42,17 @@ build)
 	build
 	;;
 bench)
+	which=${1:-}
+	[ $# -gt 0 ] && shift
+	case "$which" in
+	core | pipeline) ;;
+	*)
+		echo "usage: ./sluice.sh bench core|pipeline [ARGS]" >&2
+		exit 2
+		;;
+	esac
 	build >&2
-	"$build/bench/sluice-bench-core" "$@"
-	exec "$build/bench/sluice-bench-pipeline" "$@"
+	exec "$build/bench/sluice-bench-$which" "$@"
 	;;
 -h | --help | help)
 	usage
