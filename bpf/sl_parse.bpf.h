@@ -32,7 +32,7 @@
 #define SL_PARSE_MAX_VLANS 2
 #endif
 #ifndef SL_PARSE_MAX_IP6_EXT
-#define SL_PARSE_MAX_IP6_EXT 6
+#define SL_PARSE_MAX_IP6_EXT 8 /* the dataplane's parser walks as many: keep them equal */
 #endif
 
 #define SL_ETH_P_8021Q	0x8100

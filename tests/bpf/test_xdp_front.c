@@ -231,8 +231,11 @@ static const struct front_fixture front_fixtures[] = {
 	{"v6_six_ext_hdrs_to_vip", CLIENT6, "2001:db8::10",
 		{TCP(40000, 443), .n_ext = 5, .ext_types = {0, 60, 43, 60, 60}, .v6_frag = true},
 		REDIRECT(SL_XDP_REDIRECT)},
-	{"v6_seven_ext_hdrs", CLIENT6, "2001:db8::10",
-		{TCP(40000, 443), .n_ext = 7, .ext_types = {0, 60, 43, 60, 60, 60, 60}},
+	{"v6_eight_ext_hdrs", CLIENT6, "2001:db8::10",
+		{TCP(40000, 443), .n_ext = 8, .ext_types = {0, 60, 43, 60, 60, 60, 60, 60}},
+		REDIRECT(SL_XDP_REDIRECT)},
+	{"v6_nine_ext_hdrs", CLIENT6, "2001:db8::10",
+		{TCP(40000, 443), .n_ext = 9, .ext_types = {0, 60, 43, 60, 60, 60, 60, 60, 60}},
 		REDIRECT(SL_XDP_REDIRECT_MALFORMED)},
 
 	/*
@@ -279,8 +282,8 @@ static const struct front_fixture front_fixtures[] = {
 		.fix_len = true, PASS(SL_XDP_MALFORMED)},
 	{"bad_ip6_version_not_vip", CLIENT6, "2001:db8::99", {TCP(40000, 443)}, .poke = {14, 0x40},
 		PASS(SL_XDP_MALFORMED)},
-	{"v6_seven_ext_hdrs_not_vip", CLIENT6, "2001:db8::99",
-		{TCP(40000, 443), .n_ext = 7, .ext_types = {0, 60, 43, 60, 60, 60, 60}},
+	{"v6_nine_ext_hdrs_not_vip", CLIENT6, "2001:db8::99",
+		{TCP(40000, 443), .n_ext = 9, .ext_types = {0, 60, 43, 60, 60, 60, 60, 60, 60}},
 		PASS(SL_XDP_MALFORMED)},
 };
 
