@@ -13,6 +13,8 @@ PACKAGES=(
 	# tests
 	check valgrind
 	python3
+	# end-to-end tests and the topology demo
+	python3-pytest python3-scapy nginx-light curl wrk iproute2 tcpdump iputils-ping ethtool
 )
 
 if [ "$(id -u)" -ne 0 ]; then
