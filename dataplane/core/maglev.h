@@ -29,7 +29,7 @@
 
 #include <sluice/net.h>
 
-#define SL_MAGLEV_NONE         0u
+#define SL_MAGLEV_NONE	       0u
 #define SL_MAGLEV_DEFAULT_SIZE 65537u
 #define SL_MAGLEV_MIN_SIZE     7u
 #define SL_MAGLEV_MAX_SIZE     16777213u /* largest prime below 2^24 */
@@ -51,7 +51,7 @@ struct sl_maglev_id {
 struct sl_maglev_backend {
 	struct sl_maglev_id id;
 	uint32_t weight; /* 0 .. SL_MAGLEV_MAX_WEIGHT; 0 gets no slots */
-	uint32_t value;  /* written into the table for this backend; != SL_MAGLEV_NONE */
+	uint32_t value;	 /* written into the table for this backend; != SL_MAGLEV_NONE */
 };
 
 /*

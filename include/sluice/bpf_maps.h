@@ -58,13 +58,13 @@ _Static_assert(sizeof(struct sl_vip_value) == 8, "sl_vip_value layout is shared 
  * to XDP_PASS for that reason (so they are counted twice).
  */
 enum sl_xdp_stat {
-	SL_XDP_REDIRECT = 0,  /* to a VIP (exact or any-port entry) -> socket */
-	SL_XDP_REDIRECT_ICMP, /* ICMP/ICMPv6 error to a VIP address -> socket */
-	SL_XDP_REDIRECT_FRAG, /* non-first fragment to a VIP address -> socket */
-	SL_XDP_PASS,	      /* IP, not for a VIP -> kernel */
-	SL_XDP_PASS_NOT_IP,   /* ARP, LLDP, ... -> kernel */
-	SL_XDP_MALFORMED,     /* truncated or invalid headers -> kernel, for now */
-	SL_XDP_NO_XSK,	      /* redirect decided, no socket on this RX queue -> kernel */
+	SL_XDP_REDIRECT = 0,	   /* to a VIP (exact or any-port entry) -> socket */
+	SL_XDP_REDIRECT_ICMP,	   /* ICMP/ICMPv6 error to a VIP address -> socket */
+	SL_XDP_REDIRECT_FRAG,	   /* non-first fragment to a VIP address -> socket */
+	SL_XDP_PASS,		   /* IP, not for a VIP -> kernel */
+	SL_XDP_PASS_NOT_IP,	   /* ARP, LLDP, ... -> kernel */
+	SL_XDP_MALFORMED,	   /* truncated or invalid headers -> kernel, for now */
+	SL_XDP_NO_XSK,		   /* redirect decided, no socket on this RX queue -> kernel */
 	SL_XDP_REDIRECT_MALFORMED, /* malformed but for a VIP address -> socket: the dataplane
 				    * counts it by exact reason and drops it */
 	SL_XDP_STATS_MAX,

@@ -41,11 +41,11 @@
 
 #include <sluice/net.h>
 
-#define SL_CFG_MAX_VIPS         1024
-#define SL_CFG_MAX_BACKENDS     4096 /* per VIP */
+#define SL_CFG_MAX_VIPS		1024
+#define SL_CFG_MAX_BACKENDS	4096  /* per VIP */
 #define SL_CFG_MAX_ALL_BACKENDS 65535 /* over all VIPs */
-#define SL_CFG_ERR_LEN          256
-#define SL_CFG_MAX_JSON_LEN     (64u << 20) /* bytes of JSON, as SL_CTL_MAX_PAYLOAD */
+#define SL_CFG_ERR_LEN		256
+#define SL_CFG_MAX_JSON_LEN	(64u << 20) /* bytes of JSON, as SL_CTL_MAX_PAYLOAD */
 
 struct sl_cfg_backend {
 	union sl_ip addr;
@@ -59,9 +59,9 @@ struct sl_cfg_backend {
 struct sl_cfg_vip {
 	union sl_ip addr;
 	uint8_t family;
-	uint8_t proto;    /* IPPROTO_TCP / IPPROTO_UDP */
-	uint16_t port;    /* host order; 0 = every port */
-	uint8_t hash;     /* enum sl_hash_variant */
+	uint8_t proto;	  /* IPPROTO_TCP / IPPROTO_UDP */
+	uint16_t port;	  /* host order; 0 = every port */
+	uint8_t hash;	  /* enum sl_hash_variant */
 	uint8_t fwd_mode; /* enum sl_fwd_mode */
 	uint32_t n_backends;
 	struct sl_cfg_backend *backends;
@@ -80,7 +80,8 @@ struct sl_cfg {
 	uint8_t src4_prefix_len;
 	union sl_ip src6_prefix;
 	uint8_t src6_prefix_len;
-	uint32_t timeout_s[5]; /* enum sl_ct_state order: tcp_syn, tcp_est, tcp_closing, udp, other */
+	uint32_t timeout_s[5]; /* enum sl_ct_state order: tcp_syn, tcp_est, tcp_closing, udp, other
+				*/
 	uint32_t n_vips;
 	struct sl_cfg_vip *vips;
 };

@@ -22,9 +22,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define SL_CTL_MAGIC       0x534c4331u /* "SLC1" */
-#define SL_CTL_VERSION     1
-#define SL_CTL_MAX_PAYLOAD (64u << 20)
+#define SL_CTL_MAGIC	    0x534c4331u /* "SLC1" */
+#define SL_CTL_VERSION	    1
+#define SL_CTL_MAX_PAYLOAD  (64u << 20)
 #define SL_CTL_DEFAULT_SOCK "/run/sluice/dp.sock"
 
 enum sl_ctl_type {

@@ -46,7 +46,7 @@ struct sl_flow_key {
 	union sl_ip dst;
 	uint16_t sport; /* network order */
 	uint16_t dport; /* network order */
-	uint8_t proto;  /* IPPROTO_* */
+	uint8_t proto;	/* IPPROTO_* */
 	uint8_t family; /* enum sl_family */
 	uint8_t pad[2]; /* always zero */
 };
@@ -72,7 +72,7 @@ sl_flow_key_reverse(struct sl_flow_key *out, const struct sl_flow_key *in)
 /* Which fields of the flow pick the backend (per VIP). */
 enum sl_hash_variant {
 	SL_HASH_5TUPLE = 0,  /* src, dst, sport, dport, proto */
-	SL_HASH_SRC_IP,      /* client address only: sticky per client */
+	SL_HASH_SRC_IP,	     /* client address only: sticky per client */
 	SL_HASH_SRC_IP_PORT, /* client address and port */
 	SL_HASH_VARIANT_MAX,
 };
@@ -80,7 +80,7 @@ enum sl_hash_variant {
 /* How a VIP's packets reach the backend. */
 enum sl_fwd_mode {
 	SL_FWD_ENCAP = 0, /* IPv4-in-IPv4 / IPv6-in-IPv6, routed to the backend */
-	SL_FWD_L2,        /* rewrite MACs; the backend is on the same segment */
+	SL_FWD_L2,	  /* rewrite MACs; the backend is on the same segment */
 	SL_FWD_MODE_MAX,
 };
 

@@ -60,8 +60,8 @@ make(struct frame *f, uint8_t family, uint16_t payload, bool df)
 	f->len = sl_pb_build(&s, f->mem + HEADROOM, sizeof(f->mem) - HEADROOM);
 	ck_assert_int_gt(f->len, 0);
 	memcpy(f->orig, f->mem + HEADROOM, (size_t)f->len);
-	f->buf = (struct sl_buf){.data = f->mem + HEADROOM, .len = (uint32_t)f->len,
-		.headroom = HEADROOM};
+	f->buf = (struct sl_buf){
+		.data = f->mem + HEADROOM, .len = (uint32_t)f->len, .headroom = HEADROOM};
 	ck_assert_int_eq(sl_parse(f->buf.data, f->buf.len, &f->pkt), SL_PARSE_OK);
 }
 
