@@ -25,7 +25,8 @@ def main(argv):
 
     signal.signal(signal.SIGTERM, on_term)
     return pytest.main(["-v", "-rfE", "-p", "no:cacheprovider", "--rootdir", HERE,
-                        "--durations=0", os.path.join(HERE, "test_dataplane.py"), *argv])
+                        "--durations=0", os.path.join(HERE, "test_dataplane.py"),
+                        os.path.join(HERE, "test_pcap_port.py"), *argv])
 
 
 if __name__ == "__main__":
