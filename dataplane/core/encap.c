@@ -22,6 +22,7 @@
 #include <rte_byteorder.h>
 
 #include "encap.h"
+#include "wire.h"
 
 #define ETH_HLEN      14
 #define IP4_HLEN      20
@@ -31,29 +32,6 @@
 #define PROTO_IPIP    4	 /* IPv4 encapsulated in IPv4, RFC 2003 */
 #define PROTO_IPV6    41 /* IPv6 encapsulated in IPv6, RFC 2473 */
 #define IP4_DF	      0x4000
-
-static inline void
-put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static inline void
-put32(uint8_t *p, uint32_t v)
-{
-	put16(p, (uint16_t)(v >> 16));
-	put16(p + 2, (uint16_t)v);
-}
-
-/* Fold a sum of 16-bit words into one's complement 16 bits (end-around carry). */
-static inline uint16_t
-fold(uint32_t sum)
-{
-	sum = (sum & 0xffff) + (sum >> 16);
-	sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)sum;
-}
 
 /*
  * Decrement the TTL of the IPv4 header at @ip and patch its checksum with
@@ -71,7 +49,7 @@ ip4_dec_ttl(uint8_t *ip)
 	uint32_t sum = (uint32_t)(uint16_t)~hc + (uint16_t)~m + m2;
 
 	ip[8]--;
-	put16(ip + 10, (uint16_t)~fold(sum));
+	sl_put16(ip + 10, sl_cksum_finish(sum));
 }
 
 /* TTL / hop limit of the IP header at @ip; the byte we are about to rewrite. */
@@ -146,7 +124,7 @@ write_eth(uint8_t *p, const uint8_t *dst, const uint8_t *src, uint16_t type)
 {
 	memcpy(p, dst, SL_ETH_ALEN);
 	memcpy(p + SL_ETH_ALEN, src, SL_ETH_ALEN);
-	put16(p + 2 * SL_ETH_ALEN, type);
+	sl_put16(p + 2 * SL_ETH_ALEN, type);
 }
 
 /* Outer IPv4 header at @p for an inner IPv4 packet described by @pkt. */
@@ -167,14 +145,14 @@ write_outer4(uint8_t *p, const struct sl_pkt *pkt, uint32_t src_be, uint32_t dst
 	uint32_t sum = (uint32_t)w0 + tot + id + frag + w4 + (src >> 16) + (src & 0xffff) +
 		       (dst >> 16) + (dst & 0xffff);
 
-	put16(p, w0);
-	put16(p + 2, tot);
-	put16(p + 4, id);
-	put16(p + 6, frag);
-	put16(p + 8, w4);
-	put16(p + 10, (uint16_t)~fold(sum));
-	put32(p + 12, src);
-	put32(p + 16, dst);
+	sl_put16(p, w0);
+	sl_put16(p + 2, tot);
+	sl_put16(p + 4, id);
+	sl_put16(p + 6, frag);
+	sl_put16(p + 8, w4);
+	sl_put16(p + 10, sl_cksum_finish(sum));
+	sl_put32(p + 12, src);
+	sl_put32(p + 16, dst);
 }
 
 /* Outer IPv6 header at @p for an inner IPv6 packet described by @pkt. */
@@ -182,8 +160,8 @@ static inline void
 write_outer6(uint8_t *p, const struct sl_pkt *pkt, const union sl_ip *src, const union sl_ip *dst,
 	uint32_t flow_hash, uint8_t hop_limit)
 {
-	put32(p, 6u << 28 | (uint32_t)pkt->tos << 20 | (flow_hash & 0xfffff));
-	put16(p + 4, pkt->l3_len);
+	sl_put32(p, 6u << 28 | (uint32_t)pkt->tos << 20 | (flow_hash & 0xfffff));
+	sl_put16(p + 4, pkt->l3_len);
 	p[6] = PROTO_IPV6;
 	p[7] = hop_limit;
 	memcpy(p + 8, src->b, 16);

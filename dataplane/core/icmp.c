@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "icmp.h"
+#include "wire.h"
 
 #define ETH_HLEN    14
 #define IP4_HLEN    20
@@ -11,34 +12,6 @@
 #define ICMP_HLEN   8
 #define IP4_ERR_MAX 576	 /* RFC 1812 4.3.2.3: as much as fits in 576 bytes */
 #define IP6_ERR_MAX 1280 /* RFC 4443 2.4(c): the IPv6 minimum MTU */
-
-static inline void
-put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-/* Ones' complement sum of big-endian 16-bit words, folded later. */
-static uint32_t
-sum16(const uint8_t *p, uint32_t len, uint32_t sum)
-{
-	uint32_t i;
-
-	for (i = 0; i + 1 < len; i += 2)
-		sum += (uint32_t)p[i] << 8 | p[i + 1];
-	if (len & 1)
-		sum += (uint32_t)p[len - 1] << 8;
-	return sum;
-}
-
-static uint16_t
-fold(uint32_t sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
-}
 
 int
 sl_icmp_too_big(struct sl_buf *buf, const struct sl_pkt *pkt, uint16_t mtu,
@@ -74,14 +47,14 @@ sl_icmp_too_big(struct sl_buf *buf, const struct sl_pkt *pkt, uint16_t mtu,
 
 	memcpy(f, client_mac, SL_ETH_ALEN);
 	memcpy(f + 6, our_mac, SL_ETH_ALEN);
-	put16(f + 12, v6 ? 0x86dd : 0x0800);
+	sl_put16(f + 12, v6 ? 0x86dd : 0x0800);
 	uint8_t *ip = f + ETH_HLEN;
 	uint8_t *icmp;
 
 	if (v6) {
 		memset(ip, 0, IP6_HLEN);
 		ip[0] = 0x60;
-		put16(ip + 4, (uint16_t)(ICMP_HLEN + quoted));
+		sl_put16(ip + 4, (uint16_t)(ICMP_HLEN + quoted));
 		ip[6] = IPPROTO_ICMPV6;
 		ip[7] = 64;
 		memcpy(ip + 8, dst.b, 16);
@@ -89,26 +62,26 @@ sl_icmp_too_big(struct sl_buf *buf, const struct sl_pkt *pkt, uint16_t mtu,
 		icmp = ip + IP6_HLEN;
 		memset(icmp, 0, ICMP_HLEN);
 		icmp[0] = 2; /* packet too big */
-		put16(icmp + 6, mtu);
-		uint32_t s = sum16(ip + 8, 32, 0);
+		sl_put16(icmp + 6, mtu);
+		uint32_t s = sl_cksum_add(0, ip + 8, 32);
 		s += ICMP_HLEN + quoted + IPPROTO_ICMPV6;
-		s = sum16(icmp, ICMP_HLEN + quoted, s);
-		put16(icmp + 2, fold(s));
+		s = sl_cksum_add(s, icmp, ICMP_HLEN + quoted);
+		sl_put16(icmp + 2, sl_cksum_finish(s));
 	} else {
 		memset(ip, 0, IP4_HLEN);
 		ip[0] = 0x45;
-		put16(ip + 2, (uint16_t)ip_len);
+		sl_put16(ip + 2, (uint16_t)ip_len);
 		ip[8] = 64;
 		ip[9] = IPPROTO_ICMP;
 		memcpy(ip + 12, &dst.v4, 4);
 		memcpy(ip + 16, &src.v4, 4);
-		put16(ip + 10, fold(sum16(ip, IP4_HLEN, 0)));
+		sl_put16(ip + 10, sl_cksum_finish(sl_cksum_add(0, ip, IP4_HLEN)));
 		icmp = ip + IP4_HLEN;
 		memset(icmp, 0, ICMP_HLEN);
 		icmp[0] = 3; /* destination unreachable */
 		icmp[1] = 4; /* fragmentation needed and DF set */
-		put16(icmp + 6, mtu);
-		put16(icmp + 2, fold(sum16(icmp, ICMP_HLEN + quoted, 0)));
+		sl_put16(icmp + 6, mtu);
+		sl_put16(icmp + 2, sl_cksum_finish(sl_cksum_add(0, icmp, ICMP_HLEN + quoted)));
 	}
 
 	buf->headroom = (uint32_t)(buf->headroom + pkt->l3_off - hdr);

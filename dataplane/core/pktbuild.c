@@ -5,9 +5,9 @@
 #include <string.h>
 
 #include <rte_byteorder.h>
-#include <rte_ip.h>
 
 #include "pktbuild.h"
+#include "wire.h"
 
 #define ETH_HLEN  14
 #define VLAN_HLEN 4
@@ -48,36 +48,11 @@ sl_pb_addr(const char *str, union sl_ip *ip, uint8_t *family)
 	return -EINVAL;
 }
 
-static inline void
-put16(uint8_t *p, uint16_t v)
-{
-	p[0] = v >> 8;
-	p[1] = v & 0xff;
-}
-
-static inline void
-put32(uint8_t *p, uint32_t v)
-{
-	put16(p, v >> 16);
-	put16(p + 2, v & 0xffff);
-}
-
 /* Internet checksum of a pseudo-header sum plus @len bytes at @p. */
 static uint16_t
 l4_cksum(uint32_t pseudo, const uint8_t *p, size_t len)
 {
-	/* Big-endian 16-bit words as numbers, like pseudo_sum(): one byte order throughout. */
-	uint64_t s = pseudo;
-
-	for (size_t i = 0; i + 1 < len; i += 2)
-		s += (uint32_t)p[i] << 8 | p[i + 1];
-	if (len & 1)
-		s += (uint32_t)p[len - 1] << 8;
-
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
-	uint16_t c = ~(uint16_t)s;
-	return c;
+	return sl_cksum_finish(sl_cksum_add(pseudo, p, len));
 }
 
 static uint32_t
@@ -140,23 +115,23 @@ payload_only:
 	uint32_t l4_len = hlen + plen;
 	switch (s->proto) {
 	case IPPROTO_TCP:
-		put16(p, s->sport);
-		put16(p + 2, s->dport);
-		put32(p + 4, s->tcp_seq);
-		put32(p + 8, s->tcp_ack);
+		sl_put16(p, s->sport);
+		sl_put16(p + 2, s->dport);
+		sl_put32(p + 4, s->tcp_seq);
+		sl_put32(p + 8, s->tcp_ack);
 		p[12] = (uint8_t)((hlen / 4) << 4);
 		p[13] = s->tcp_flags;
-		put16(p + 14, 65535);
+		sl_put16(p + 14, 65535);
 		for (size_t i = 20; i < hlen; i++)
 			p[i] = 1; /* NOP options */
-		put16(p + 16, l4_cksum(pseudo_sum(s, IPPROTO_TCP, l4_len), p, l4_len));
+		sl_put16(p + 16, l4_cksum(pseudo_sum(s, IPPROTO_TCP, l4_len), p, l4_len));
 		break;
 	case IPPROTO_UDP:
-		put16(p, s->sport);
-		put16(p + 2, s->dport);
-		put16(p + 4, (uint16_t)l4_len);
+		sl_put16(p, s->sport);
+		sl_put16(p + 2, s->dport);
+		sl_put16(p + 4, (uint16_t)l4_len);
 		uint16_t c = l4_cksum(pseudo_sum(s, IPPROTO_UDP, l4_len), p, l4_len);
-		put16(p + 6, c == 0 ? 0xffff : c);
+		sl_put16(p + 6, c == 0 ? 0xffff : c);
 		break;
 	case IPPROTO_ICMP:
 	case IPPROTO_ICMPV6:
@@ -165,17 +140,17 @@ payload_only:
 		if (s->icmp_inner) {
 			/* v4 frag-needed: MTU in the low 16 bits; v6 packet-too-big: 32 bits */
 			if (s->proto == IPPROTO_ICMPV6)
-				put32(p + 4, s->icmp_mtu);
+				sl_put32(p + 4, s->icmp_mtu);
 			else
-				put16(p + 6, s->icmp_mtu);
+				sl_put16(p + 6, s->icmp_mtu);
 		} else {
-			put16(p + 4, s->icmp_id);
-			put16(p + 6, s->icmp_seq);
+			sl_put16(p + 4, s->icmp_id);
+			sl_put16(p + 6, s->icmp_seq);
 		}
 		if (s->proto == IPPROTO_ICMPV6)
-			put16(p + 2, l4_cksum(pseudo_sum(s, IPPROTO_ICMPV6, l4_len), p, l4_len));
+			sl_put16(p + 2, l4_cksum(pseudo_sum(s, IPPROTO_ICMPV6, l4_len), p, l4_len));
 		else
-			put16(p + 2, l4_cksum(0, p, l4_len));
+			sl_put16(p + 2, l4_cksum(0, p, l4_len));
 		break;
 	default:
 		break;
@@ -199,11 +174,11 @@ sl_pb_build(const struct sl_pb_spec *s, uint8_t *buf, size_t cap)
 	memcpy(buf + 6, s->src_mac, 6);
 	off = 12;
 	for (int i = 0; i < s->n_vlans; i++) {
-		put16(buf + off, s->vlan_tpid[i] ? s->vlan_tpid[i] : 0x8100);
-		put16(buf + off + 2, s->vlan_tci[i]);
+		sl_put16(buf + off, s->vlan_tpid[i] ? s->vlan_tpid[i] : 0x8100);
+		sl_put16(buf + off + 2, s->vlan_tci[i]);
 		off += 4;
 	}
-	put16(buf + off, ethertype);
+	sl_put16(buf + off, ethertype);
 	off += 2;
 
 	if (ethertype != 0x0800 && ethertype != 0x86dd) {
@@ -230,18 +205,17 @@ sl_pb_build(const struct sl_pb_spec *s, uint8_t *buf, size_t cap)
 		memset(ip, 0, hlen);
 		ip[0] = 0x40 | (uint8_t)(hlen / 4);
 		ip[1] = s->tos;
-		put16(ip + 2, (uint16_t)(hlen + (size_t)l4));
-		put16(ip + 4, 0x1234);
-		put16(ip + 6, (uint16_t)((s->df ? 0x4000 : 0) | (s->mf ? 0x2000 : 0) |
-					 (s->frag_off & 0x1fff)));
+		sl_put16(ip + 2, (uint16_t)(hlen + (size_t)l4));
+		sl_put16(ip + 4, 0x1234);
+		sl_put16(ip + 6, (uint16_t)((s->df ? 0x4000 : 0) | (s->mf ? 0x2000 : 0) |
+					    (s->frag_off & 0x1fff)));
 		ip[8] = s->ttl ? s->ttl : 64;
 		ip[9] = s->proto;
 		memcpy(ip + 12, &s->src.v4, 4);
 		memcpy(ip + 16, &s->dst.v4, 4);
 		for (size_t i = IP4_HLEN; i < hlen; i++)
 			ip[i] = 1; /* NOP */
-		uint16_t ck = (uint16_t)~rte_raw_cksum(ip, hlen);
-		memcpy(ip + 10, &ck, 2);
+		sl_put16(ip + 10, sl_cksum_finish(sl_cksum_add(0, ip, hlen)));
 		return (int)(off + hlen + (size_t)l4);
 	}
 	if (s->family != SL_FAMILY_IPV6)
@@ -257,8 +231,8 @@ sl_pb_build(const struct sl_pb_spec *s, uint8_t *buf, size_t cap)
 	if (l4 < 0)
 		return l4;
 	memset(ip, 0, IP6_HLEN);
-	put32(ip, 6u << 28 | (uint32_t)s->tos << 20 | (s->flow_label & 0xfffff));
-	put16(ip + 4, (uint16_t)(ext_len + (size_t)l4));
+	sl_put32(ip, 6u << 28 | (uint32_t)s->tos << 20 | (s->flow_label & 0xfffff));
+	sl_put16(ip + 4, (uint16_t)(ext_len + (size_t)l4));
 	ip[7] = s->ttl ? s->ttl : 64;
 	memcpy(ip + 8, s->src.b, 16);
 	memcpy(ip + 24, s->dst.b, 16);
@@ -281,8 +255,8 @@ sl_pb_build(const struct sl_pb_spec *s, uint8_t *buf, size_t cap)
 	if (s->v6_frag) {
 		*nh = 44;
 		memset(e, 0, 8);
-		put16(e + 2, (uint16_t)((s->frag_off & 0x1fff) << 3 | (s->mf ? 1 : 0)));
-		put32(e + 4, 0xabcd);
+		sl_put16(e + 2, (uint16_t)((s->frag_off & 0x1fff) << 3 | (s->mf ? 1 : 0)));
+		sl_put32(e + 4, 0xabcd);
 		nh = e;
 	}
 	*nh = s->proto;
