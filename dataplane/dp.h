@@ -7,10 +7,13 @@
 #define SL_DP_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <rte_common.h>
 #include <rte_ethdev.h>
+#include <rte_hash_crc.h>
 #include <rte_mbuf.h>
 #include <rte_rcu_qsbr.h>
 
@@ -74,13 +77,32 @@ struct dp_backend {
 };
 
 /*
+ * One slot of a generation's VIP index (struct dp_gen): a VIP key and the
+ * VIP's index in vips[]. A slot whose key.family is 0 is free; no real key
+ * has family 0, so a free slot never matches.
+ */
+struct dp_vip_ent {
+	struct sl_vip_key key;
+	uint32_t vip;
+};
+
+/*
  * One configuration generation. Built whole on the main lcore, published with
  * one atomic pointer store, read by workers without locks, and freed only
  * after every worker has reported a quiescent state (rte_rcu_qsbr).
  */
 struct dp_gen {
 	uint64_t id;
-	struct rte_hash *vip_hash; /* struct sl_vip_key -> index in vips[] */
+	/*
+	 * VIP index: struct sl_vip_key -> index in vips[]. Read-only once
+	 * built, so instead of rte_hash (cuckoo buckets, signatures, an
+	 * indirect hash call, memcmp on a 20-byte key) it is a plain
+	 * open-addressing array with linear probing, sized to a power of two
+	 * at least twice the VIP count (so a probe always ends on a free slot,
+	 * after about 1.5 slots on average); see dp_vip_lookup().
+	 */
+	struct dp_vip_ent *vip_index; /* [vip_mask + 1] */
+	uint32_t vip_mask;
 	uint32_t n_vips;
 	struct dp_vip *vips;
 	uint32_t n_slots;	     /* 1 + highest backend slot in use */
@@ -176,7 +198,7 @@ int dp_xdp_attach_maps(void);
  */
 void dp_xdp_sync_vips(const struct dp_gen *g, bool add);
 
-/* The VIP key for the XDP map and the generation's VIP hash: one layout for both. */
+/* The VIP key for the XDP map and the generation's VIP index: one layout for both. */
 static inline void
 sl_vip_key_from(struct sl_vip_key *k, uint8_t family, const union sl_ip *addr, uint8_t proto,
 	uint16_t port_host)
@@ -186,6 +208,126 @@ sl_vip_key_from(struct sl_vip_key *k, uint8_t family, const union sl_ip *addr, u
 	k->port = rte_cpu_to_be_16(port_host);
 	k->proto = proto;
 	k->family = family;
+}
+
+/*
+ * The VIP index hashes and compares a key as three words: the address as two
+ * 64-bit halves (an IPv4 address fills the low 4 bytes of the first, the rest
+ * is zero) and port, protocol and family as one 32-bit word, in the layout of
+ * struct sl_vip_key, so that the pipeline can build them from the parsed
+ * fields in registers instead of zeroing and filling a key in memory.
+ */
+struct dp_vip_words {
+	uint64_t a0, a1;
+	uint32_t tail;
+};
+
+/* struct sl_vip_key's last 4 bytes (port, proto, family) as one word. */
+static inline uint32_t
+dp_vip_tail(uint16_t port_be, uint8_t proto, uint8_t family)
+{
+	static_assert(offsetof(struct sl_vip_key, port) == 16 &&
+			      offsetof(struct sl_vip_key, proto) == 18 &&
+			      offsetof(struct sl_vip_key, family) == 19,
+		"tail word is the key's last 4 bytes");
+	/*
+	 * Shifts rather than a memcpy of a 4-byte struct: with the struct, gcc
+	 * went through the stack and read proto and family as one 16-bit load,
+	 * which the parser's two byte stores cannot forward.
+	 */
+#if RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN
+	return (uint32_t)port_be | (uint32_t)proto << 16 | (uint32_t)family << 24;
+#else
+	return (uint32_t)port_be << 16 | (uint32_t)proto << 8 | family;
+#endif
+}
+
+static inline struct dp_vip_words
+dp_vip_key_words(const struct sl_vip_key *k)
+{
+	struct dp_vip_words w;
+
+	memcpy(&w.a0, k->addr, 8);
+	memcpy(&w.a1, k->addr + 8, 8);
+	memcpy(&w.tail, &k->port, 4);
+	return w;
+}
+
+/*
+ * The words of the key sl_vip_key_from() would make for (@family, @addr,
+ * @proto, @port_be), built in registers. @addr must be zero past its family's
+ * length (as every struct sl_flow_key is).
+ *
+ * Called on fields the parser has just written, field by field: a load that
+ * spans two of those stores cannot be forwarded from the store buffer and
+ * waits for them to retire (a dozen cycles or more per packet, measured). So
+ * an IPv4 address is read as 4 bytes only, and the family goes in as a
+ * constant on the usual paths, which keeps the compiler from merging the
+ * adjacent proto and family bytes into one 16-bit load.
+ */
+static inline struct dp_vip_words
+dp_vip_words_from(uint8_t family, const union sl_ip *addr, uint8_t proto, uint16_t port_be)
+{
+	struct dp_vip_words w = {.a1 = 0};
+
+	if (likely(family == SL_FAMILY_IPV4)) {
+		uint32_t v4;
+
+		memcpy(&v4, addr->b, 4);
+#if RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN
+		w.a0 = v4; /* addr[0..3] are the low bytes, addr[4..7] zero */
+#else
+		w.a0 = (uint64_t)v4 << 32;
+#endif
+		w.tail = dp_vip_tail(port_be, proto, SL_FAMILY_IPV4);
+	} else if (family == SL_FAMILY_IPV6) {
+		memcpy(&w.a0, addr->b, 8);
+		memcpy(&w.a1, addr->b + 8, 8);
+		w.tail = dp_vip_tail(port_be, proto, SL_FAMILY_IPV6);
+	} else {
+		/* Not from the parser; sl_vip_key_from() copies 4 bytes for any family but 6 */
+		struct sl_vip_key k;
+
+		sl_vip_key_from(&k, family, addr, proto, rte_be_to_cpu_16(port_be));
+		w = dp_vip_key_words(&k);
+	}
+	return w;
+}
+
+/* CRC32C of the key's 20 bytes (the header-only DPDK primitives, no table). */
+static inline uint32_t
+dp_vip_hash(struct dp_vip_words w)
+{
+	return rte_hash_crc_4byte(w.tail, rte_hash_crc_8byte(w.a1, rte_hash_crc_8byte(w.a0, 0)));
+}
+
+/*
+ * Index in g->vips[] of the VIP with exactly key @w, or -1. Lock-free and
+ * read-only: the index never changes once its generation is published.
+ */
+static inline int32_t
+dp_vip_lookup(const struct dp_gen *g, struct dp_vip_words w)
+{
+	uint32_t i = dp_vip_hash(w) & g->vip_mask;
+
+	for (;;) {
+		const struct dp_vip_ent *e = &g->vip_index[i];
+		struct dp_vip_words k = dp_vip_key_words(&e->key);
+
+		/* Branch-free three-word compare; a free slot (all zero) never matches. */
+		if (((k.a0 ^ w.a0) | (k.a1 ^ w.a1) | (uint64_t)(k.tail ^ w.tail)) == 0)
+			return (int32_t)e->vip;
+		if (e->key.family == 0)
+			return -1; /* end of the probe chain: at least half the slots are free */
+		i = (i + 1) & g->vip_mask;
+	}
+}
+
+/* dp_vip_lookup() for a key in memory (control side). */
+static inline int32_t
+dp_vip_find(const struct dp_gen *g, const struct sl_vip_key *k)
+{
+	return dp_vip_lookup(g, dp_vip_key_words(k));
 }
 
 #endif /* SL_DP_H */

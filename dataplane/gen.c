@@ -15,7 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <rte_hash.h>
 #include <rte_hash_crc.h>
 #include <rte_log.h>
 #include <rte_malloc.h>
@@ -120,6 +119,27 @@ be_slot_get(uint32_t vip_slot, const struct sl_cfg_backend *b)
 	return free_slot;
 }
 
+/*
+ * Set @key -> @vip in the generation's VIP index: linear probing from the
+ * key's hash to the key or the first free slot (the index has at least twice
+ * as many slots as VIPs, so there is always one). A key already there gets
+ * the new index, as rte_hash_add_key_data() did (sl_cfg_validate() refuses
+ * duplicate VIPs, so that does not happen with a validated config).
+ */
+static void
+vip_index_set(struct dp_gen *g, const struct sl_vip_key *key, uint32_t vip)
+{
+	for (uint32_t i = dp_vip_hash(dp_vip_key_words(key)) & g->vip_mask;;
+		i = (i + 1) & g->vip_mask) {
+		struct dp_vip_ent *e = &g->vip_index[i];
+		if (e->key.family == 0 || memcmp(&e->key, key, sizeof(*key)) == 0) {
+			e->key = *key;
+			e->vip = vip;
+			return;
+		}
+	}
+}
+
 void
 dp_gen_free(struct dp_gen *g)
 {
@@ -131,8 +151,7 @@ dp_gen_free(struct dp_gen *g)
 	rte_free(g->vips);
 	rte_free(g->slots);
 	rte_free(g->backends);
-	if (g->vip_hash)
-		rte_hash_free(g->vip_hash);
+	rte_free(g->vip_index);
 	sl_cfg_free(&g->cfg);
 	rte_free(g);
 }
@@ -141,7 +160,6 @@ struct dp_gen *
 dp_gen_build(const struct sl_cfg *cfg, char *err, size_t errlen)
 {
 	struct dp_gen *g;
-	char name[RTE_HASH_NAMESIZE];
 	int rc;
 
 	if (registry_init() < 0) {
@@ -161,24 +179,17 @@ dp_gen_build(const struct sl_cfg *cfg, char *err, size_t errlen)
 	if (sl_cfg_copy(&g->cfg, cfg) < 0)
 		goto nomem;
 
-	snprintf(name, sizeof(name), "sl_vips_%lu", (unsigned long)g->id);
-	struct rte_hash_parameters hp = {
-		.name = name,
-		.entries = RTE_MAX(2 * cfg->n_vips, 16u),
-		.key_len = sizeof(struct sl_vip_key),
-		.hash_func = rte_hash_crc,
-		.socket_id = (int)rte_socket_id(),
-	};
-	g->vip_hash = rte_hash_create(&hp);
-	if (!g->vip_hash)
-		goto nomem;
+	/* At least twice the VIPs, so that probe chains stay short and always end. */
+	g->vip_mask = rte_align32pow2(RTE_MAX(2 * cfg->n_vips, 16u)) - 1;
+	g->vip_index = rte_zmalloc(
+		"sl_gen_vip_index", (g->vip_mask + 1) * sizeof(*g->vip_index), RTE_CACHE_LINE_SIZE);
 	g->vips = rte_zmalloc(
 		"sl_gen_vips", RTE_MAX(cfg->n_vips, 1u) * sizeof(*g->vips), RTE_CACHE_LINE_SIZE);
 	g->slots = rte_zmalloc(
 		"sl_gen_slots", DP_MAX_BE_SLOTS * sizeof(*g->slots), RTE_CACHE_LINE_SIZE);
 	g->backends = rte_zmalloc(
 		"sl_gen_be", DP_MAX_BE_SLOTS * sizeof(*g->backends), RTE_CACHE_LINE_SIZE);
-	if (!g->vips || !g->slots || !g->backends)
+	if (!g->vip_index || !g->vips || !g->slots || !g->backends)
 		goto nomem;
 	g->n_vips = cfg->n_vips;
 	g->n_slots = 1;
@@ -248,12 +259,7 @@ dp_gen_build(const struct sl_cfg *cfg, char *err, size_t errlen)
 			goto fail;
 
 		sl_vip_key_from(&key, v->family, &v->addr, v->proto, v->port);
-		rc = rte_hash_add_key_data(g->vip_hash, &key, (void *)(uintptr_t)i);
-		if (rc < 0) {
-			snprintf(err, errlen, "vips[%u]: cannot index VIP (%s)", i,
-				rte_strerror(-rc));
-			goto fail;
-		}
+		vip_index_set(g, &key, i);
 	}
 
 	/* The source MAC is the egress port's: the pipeline fills it per burst. */

@@ -1,14 +1,14 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The worker's per-burst work, with no I/O so that it can be benchmarked on
- * pre-built bursts: parse, VIP lookup (one bulk hash lookup per burst),
- * connection tracking (bucket of packet i+1 prefetched while on packet i),
- * Maglev for new flows, then encapsulation or MAC rewrite in place.
+ * pre-built bursts: parse and VIP lookup (the generation's read-only VIP
+ * index, see dp_vip_lookup()), connection tracking (every bucket, then every
+ * entry line, prefetched for the burst before the first lookup), Maglev for
+ * new flows, then encapsulation or MAC rewrite in place.
  *
  * Nothing here locks, allocates, logs or makes a system call; every packet
  * that is not forwarded is counted by reason and freed.
  */
-#include <rte_hash.h>
 #include <rte_mbuf.h>
 #include <rte_prefetch.h>
 
@@ -27,8 +27,15 @@ enum {
 
 struct pkt_state {
 	struct sl_pkt pkt;
-	struct sl_flow_key flow; /* the flow the packet belongs to (for ICMP errors: the inner one,
-				    reversed) */
+	/*
+	 * The flow the packet belongs to: &pkt.flow, or for ICMP errors &rev,
+	 * the inner flow reversed. A pointer rather than a copy: copying the
+	 * key right after sl_parse() wrote it field by field reads it back
+	 * with 16-byte loads that the store buffer cannot forward, a stall
+	 * that cost more than the rest of stage 1 (measured).
+	 */
+	const struct sl_flow_key *flow;
+	struct sl_flow_key rev;
 	uint32_t ct_hash;
 	int32_t vip; /* index in g->vips, or VIP_NONE / VIP_DROPPED */
 	bool icmp_err;
@@ -63,17 +70,15 @@ dp_pipeline(struct dp_worker *w, const struct dp_gen *g, uint16_t rx_port_idx,
 	struct rte_mbuf **pkts, uint16_t n, struct dp_out *out, uint32_t now)
 {
 	struct pkt_state ps[DP_BURST];
-	struct sl_vip_key keys[DP_BURST];
-	const void *key_ptrs[DP_BURST];
-	void *data[DP_BURST];
-	uint16_t idx[DP_BURST]; /* ps index of each key */
-	uint64_t hits = 0;
-	uint16_t nk = 0;
 	struct sl_fwd_ctx fwd = g->fwd;
 
 	memcpy(fwd.src_mac, dp.port_mac[rx_port_idx].addr_bytes, SL_ETH_ALEN);
 
-	/* Stage 1: parse, and make each packet's VIP key. */
+	/*
+	 * Stage 1: parse, and find each packet's VIP: exact port first, then
+	 * the VIP's "all ports" entry. The VIP index is a few lines that stay
+	 * in L1, so each lookup is done in place, from the parsed fields.
+	 */
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		struct pkt_state *s = &ps[i];
@@ -97,6 +102,7 @@ dp_pipeline(struct dp_worker *w, const struct dp_gen *g, uint16_t rx_port_idx,
 			continue;
 		}
 		s->icmp_err = (s->pkt.flags & SL_PKT_F_ICMP_ERROR) != 0;
+		s->flow = &s->pkt.flow;
 		if (unlikely(s->icmp_err)) {
 			if (!(s->pkt.flags & SL_PKT_F_INNER_PORTS)) {
 				s->vip = VIP_NONE;
@@ -104,52 +110,49 @@ dp_pipeline(struct dp_worker *w, const struct dp_gen *g, uint16_t rx_port_idx,
 			}
 			/* The error is about a packet the VIP sent: reverse it into the client's
 			 * flow. */
-			sl_flow_key_reverse(&s->flow, &s->pkt.inner);
-		} else {
-			s->flow = s->pkt.flow;
+			sl_flow_key_reverse(&s->rev, &s->pkt.inner);
+			s->flow = &s->rev;
 		}
-		sl_vip_key_from(&keys[nk], s->flow.family, &s->flow.dst, s->flow.proto,
-			rte_be_to_cpu_16(s->flow.dport));
-		key_ptrs[nk] = &keys[nk];
-		idx[nk] = i;
-		nk++;
-	}
 
-	/* Stage 2: VIP lookup, exact port first, then the VIP's "all ports" entry. */
-	if (nk) {
-		rte_hash_lookup_bulk_data(g->vip_hash, key_ptrs, nk, &hits, data);
-		for (uint16_t k = 0; k < nk; k++) {
-			struct pkt_state *s = &ps[idx[k]];
-			if (hits & (1ull << k)) {
-				s->vip = (int32_t)(uintptr_t)data[k];
-				continue;
-			}
-			keys[k].port = 0;
-			void *d;
-			if (g->has_any_port && rte_hash_lookup_data(g->vip_hash, &keys[k], &d) >= 0)
-				s->vip = (int32_t)(uintptr_t)d;
-			else
-				s->vip = VIP_NONE;
-		}
+		/*
+		 * Volatile byte reads: proto and family were just stored by
+		 * the parser one byte each, and gcc otherwise reads them as
+		 * one 16-bit load, which the store buffer cannot forward from
+		 * two stores (see dp_vip_words_from(); measured: a stall of
+		 * about 8 cycles per packet).
+		 */
+		const struct sl_flow_key *f = s->flow;
+		uint8_t family = *(const volatile uint8_t *)&f->family;
+		uint8_t proto = *(const volatile uint8_t *)&f->proto;
+		uint16_t dport = f->dport;
+		int32_t vi = dp_vip_lookup(g, dp_vip_words_from(family, &f->dst, proto, dport));
+		/* A packet without a port (dport 0) has just looked up the any-port key. */
+		if (vi < 0 && g->has_any_port && dport != 0)
+			vi = dp_vip_lookup(g, dp_vip_words_from(family, &f->dst, proto, 0));
+		s->vip = vi >= 0 ? vi : VIP_NONE;
 	}
 
 	/*
-	 * Stage 3: connection-tracking hashes, and two prefetch passes: every
+	 * Stage 2: connection-tracking hashes, and two prefetch passes: every
 	 * bucket line first, then (buckets now arriving) the entry lines whose
-	 * signature matches, so stage 4 finds both lines in cache.
+	 * signature matches, so stage 3 finds both lines in cache. Hashing here
+	 * rather than in stage 1 also leaves time for the parser's stores to
+	 * the key to drain (sl_ct_hash() reads it with 8-byte loads). Measured:
+	 * hashing right after the parse cost 10-30 cycles per packet; one packet
+	 * later (an earlier bucket prefetch) was no faster at 1M flows.
 	 */
 	for (uint16_t i = 0; i < n; i++) {
 		struct pkt_state *s = &ps[i];
 		if (s->vip < 0)
 			continue;
-		s->ct_hash = sl_ct_hash(w->ct, &s->flow);
+		s->ct_hash = sl_ct_hash(w->ct, s->flow);
 		sl_ct_prefetch(w->ct, s->ct_hash);
 	}
 	for (uint16_t i = 0; i < n; i++)
 		if (ps[i].vip >= 0)
 			sl_ct_prefetch_entry(w->ct, ps[i].ct_hash);
 
-	/* Stage 4: pick the backend, rewrite, emit. */
+	/* Stage 3: pick the backend, rewrite, emit. */
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		struct pkt_state *s = &ps[i];
@@ -179,9 +182,9 @@ dp_pipeline(struct dp_worker *w, const struct dp_gen *g, uint16_t rx_port_idx,
 				continue;
 			}
 			be = vip->table[sl_maglev_slot(
-				sl_flow_hash(&s->flow, vip->hash, g->seed), vip->table_size)];
+				sl_flow_hash(s->flow, vip->hash, g->seed), vip->table_size)];
 		} else {
-			struct sl_ct_entry *e = sl_ct_lookup(w->ct, &s->flow, s->ct_hash, now);
+			struct sl_ct_entry *e = sl_ct_lookup(w->ct, s->flow, s->ct_hash, now);
 
 			if (likely(e && sl_ct_backend_valid(e, g->slots, g->n_slots))) {
 				be = e->backend;
@@ -189,13 +192,13 @@ dp_pipeline(struct dp_worker *w, const struct dp_gen *g, uint16_t rx_port_idx,
 					sl_ct_update(w->ct, e, s->pkt.tcp_flags, now);
 			} else {
 				be = vip->table[sl_maglev_slot(
-					sl_flow_hash(&s->flow, vip->hash, g->seed),
+					sl_flow_hash(s->flow, vip->hash, g->seed),
 					vip->table_size)];
 				if (be != SL_MAGLEV_NONE && !s->icmp_err) {
 					if (!e)
-						e = sl_ct_insert(w->ct, &s->flow, s->ct_hash, now,
+						e = sl_ct_insert(w->ct, s->flow, s->ct_hash, now,
 							sl_ct_initial_state(
-								s->flow.proto, s->pkt.tcp_flags));
+								s->flow->proto, s->pkt.tcp_flags));
 					else /* re-routed: the entry now tracks the flow on its new
 						backend */
 						sl_ct_update(w->ct, e, s->pkt.tcp_flags, now);

@@ -16,7 +16,6 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <rte_ethdev.h>
-#include <rte_hash.h>
 #include <rte_log.h>
 
 #include <sluice/bpf_maps.h>
@@ -98,7 +97,7 @@ static bool
 gen_has_key(const struct dp_gen *g, const struct sl_vip_key *k)
 {
 	if (k->proto != 0)
-		return rte_hash_lookup(g->vip_hash, k) >= 0;
+		return dp_vip_find(g, k) >= 0;
 	/* An "address is a VIP" entry (for ICMP errors): kept while any VIP has the address. */
 	for (uint32_t i = 0; i < g->n_vips; i++) {
 		struct sl_vip_key a;
