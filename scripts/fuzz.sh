@@ -27,7 +27,7 @@ esac
 
 if [ ! -f "$build/build.ninja" ]; then
 	log=$(mktemp)
-	if ! CC=clang meson setup "$build" "$top" -Dfuzz=true -Dbuildtype=debugoptimized >"$log" 2>&1; then
+	if ! CC=clang meson setup "$build" "$top" -Dfuzz=true -Dbuildtype=debugoptimized -Db_lto=false >"$log" 2>&1; then
 		cat "$log" >&2
 		rm -f "$log"
 		exit 1
