@@ -188,7 +188,9 @@ dp_pipeline(struct dp_worker *w, const struct dp_gen *g, uint16_t rx_port_idx,
 
 			if (likely(e && sl_ct_backend_valid(e, g->slots, g->n_slots))) {
 				be = e->backend;
-				if (!s->icmp_err)
+				/* The lookup refreshed the expiry; only a state change needs more.
+				 */
+				if (!s->icmp_err && sl_ct_update_needed(e, s->pkt.tcp_flags))
 					sl_ct_update(w->ct, e, s->pkt.tcp_flags, now);
 			} else {
 				be = vip->table[sl_maglev_slot(

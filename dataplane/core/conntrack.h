@@ -178,6 +178,21 @@ struct sl_ct_entry *sl_ct_insert(struct sl_ct *ct, const struct sl_flow_key *key
  */
 void sl_ct_update(struct sl_ct *ct, struct sl_ct_entry *e, uint8_t tcp_flags, uint32_t now);
 
+/*
+ * Whether sl_ct_update() would change @e's state for a packet with
+ * @tcp_flags. sl_ct_lookup() has already refreshed a hit's expiry for its
+ * current state, so on the packet path the update can be skipped otherwise:
+ * only a SYN-state entry seeing something other than a SYN, or a FIN or RST
+ * on an established flow, moves. (0x01 FIN, 0x02 SYN, 0x04 RST.)
+ */
+static inline bool
+sl_ct_update_needed(const struct sl_ct_entry *e, uint8_t tcp_flags)
+{
+	if (e->state == SL_CT_TCP_SYN)
+		return (tcp_flags & 0x07) != 0x02; /* anything but a plain (re)transmitted SYN */
+	return e->state == SL_CT_TCP_EST && (tcp_flags & 0x05);
+}
+
 /* The state a new entry starts in, for a packet of @proto with @tcp_flags. */
 enum sl_ct_state sl_ct_initial_state(uint8_t proto, uint8_t tcp_flags);
 

@@ -872,6 +872,39 @@ START_TEST(test_sweep)
 }
 END_TEST
 
+/*
+ * sl_ct_update_needed() says true exactly when sl_ct_update() changes the
+ * state: every state, every combination of FIN/SYN/RST/ACK.
+ */
+START_TEST(test_update_needed_matches_update)
+{
+	struct sl_ct_config cfg;
+	sl_ct_config_default(&cfg);
+	cfg.capacity = 64;
+	struct sl_ct *ct = sl_ct_create(&cfg);
+	ck_assert_ptr_nonnull(ct);
+	struct sl_flow_key k;
+	memset(&k, 0, sizeof(k));
+	k.family = SL_FAMILY_IPV4;
+	k.proto = IPPROTO_TCP;
+	k.src.v4 = 0x0100000a;
+	uint32_t h = sl_ct_hash(ct, &k);
+	struct sl_ct_entry *e = sl_ct_insert(ct, &k, h, 1000, SL_CT_TCP_SYN);
+	ck_assert_ptr_nonnull(e);
+	for (int st = 0; st < SL_CT_STATE_MAX; st++) {
+		for (unsigned flags = 0; flags < 0x20; flags++) {
+			e->state = (uint8_t)st;
+			bool needed = sl_ct_update_needed(e, (uint8_t)flags);
+			sl_ct_update(ct, e, (uint8_t)flags, 1000);
+			ck_assert_msg(needed == (e->state != st),
+				"state %d flags %#x: needed %d, %d -> %d", st, flags, needed, st,
+				e->state);
+		}
+	}
+	sl_ct_free(ct);
+}
+END_TEST
+
 static Suite *
 conntrack_suite(void)
 {
@@ -901,6 +934,7 @@ conntrack_suite(void)
 	SL_TCASE(s, test_large_table);
 	SL_TCASE(s, test_count_delete);
 	SL_TCASE(s, test_sweep);
+	SL_TCASE(s, test_update_needed_matches_update);
 	return s;
 }
 
