@@ -11,6 +11,7 @@
  * timed; refilling the mbufs between bursts is not.
  */
 #include <getopt.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -126,9 +127,11 @@ main(int argc, char **argv)
 		fclose(hp);
 	}
 	bool huge = free_pages >= 1300; /* the 10M-flow table and its buckets: ~1.2 GiB */
-	char *eal_huge[] = {argv[0], "--no-pci", "-l", "0", prefix, "--log-level", "*:error", NULL};
-	char *eal_nohuge[] = {argv[0], "--no-huge", "-m", "2600", "--no-pci", "-l", "0", prefix,
+	/* --in-memory, --no-telemetry: nothing left in /var/run/dpdk after the run. */
+	char *eal_huge[] = {argv[0], "--in-memory", "--no-telemetry", "--no-pci", "-l", "0", prefix,
 		"--log-level", "*:error", NULL};
+	char *eal_nohuge[] = {argv[0], "--in-memory", "--no-telemetry", "--no-huge", "-m", "2600",
+		"--no-pci", "-l", "0", prefix, "--log-level", "*:error", NULL};
 	char **eal = huge ? eal_huge : eal_nohuge;
 	int eal_argc = huge ? (int)RTE_DIM(eal_huge) - 1 : (int)RTE_DIM(eal_nohuge) - 1;
 	int quick = 0;
@@ -245,6 +248,10 @@ main(int argc, char **argv)
 	fputc('\n', stdout);
 	json_decref(root);
 	rte_pktmbuf_free_bulk(mb, DP_BURST);
+	/* EAL makes its runtime directory even in memory: take the empty one away. */
+	char rundir[PATH_MAX];
+	snprintf(rundir, sizeof(rundir), "%s", rte_eal_get_runtime_dir());
 	rte_eal_cleanup();
+	rmdir(rundir);
 	return 0;
 }

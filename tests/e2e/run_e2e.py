@@ -26,7 +26,8 @@ def main(argv):
     signal.signal(signal.SIGTERM, on_term)
     return pytest.main(["-v", "-rfE", "-p", "no:cacheprovider", "--rootdir", HERE,
                         "--durations=0", os.path.join(HERE, "test_dataplane.py"),
-                        os.path.join(HERE, "test_pcap_port.py"), *argv])
+                        os.path.join(HERE, "test_pcap_port.py"),
+                        os.path.join(HERE, "test_memif.py"), *argv])
 
 
 if __name__ == "__main__":
