@@ -27,7 +27,8 @@ def main(argv):
     return pytest.main(["-v", "-rfE", "-p", "no:cacheprovider", "--rootdir", HERE,
                         "--durations=0", os.path.join(HERE, "test_dataplane.py"),
                         os.path.join(HERE, "test_pcap_port.py"),
-                        os.path.join(HERE, "test_memif.py"), *argv])
+                        os.path.join(HERE, "test_memif.py"),
+                        os.path.join(HERE, "test_two_workers.py"), *argv])
 
 
 if __name__ == "__main__":
