@@ -20,6 +20,19 @@ def artifacts():
             os.environ.get("SLUICE_XDP_FRONT_OBJ", front))
 
 
+def require_dataplane(hugepages):
+    """For the single-process suites (pcap, memif, two workers): skip when
+    not root, fail when sluice-dp was not built, reserve @hugepages 2 MiB
+    pages. Returns the path of sluice-dp."""
+    if os.geteuid() != 0:
+        pytest.skip("needs root (namespaces, hugepages)")
+    dp = artifacts()[0]
+    if not dp or not os.path.exists(dp):
+        pytest.fail(f"sluice-dp not found ({dp})")
+    topo.ensure_hugepages(hugepages)
+    return dp
+
+
 BASE_WEIGHTS = {"b1": 100, "b2": 100, "b3": 200}
 
 

@@ -20,22 +20,17 @@ import pytest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import topo  # noqa: E402
-from conftest import artifacts  # noqa: E402
+from conftest import require_dataplane  # noqa: E402
 
 BACKENDS = [("10.97.0.1", 100), ("10.97.0.2", 100), ("10.97.0.3", 200)]
 
 
 @pytest.fixture(scope="module")
 def memif_run():
-    if os.geteuid() != 0:
-        pytest.skip("needs root (hugepages)")
-    dp = artifacts()[0]
-    if not dp or not os.path.exists(dp):
-        pytest.fail(f"sluice-dp not found ({dp})")
+    dp = require_dataplane(512)
     testpmd = "/usr/bin/dpdk-testpmd"
     if not os.path.exists(testpmd):
         pytest.fail("dpdk-testpmd not found (Debian package dpdk-dev)")
-    topo.ensure_hugepages(512)
     tag = f"slmemif{os.getpid()}"
     work = tempfile.mkdtemp(prefix=f"{tag}-")
     cfg = {"nexthop_mac": "02:00:00:00:00:fe", "flow_capacity": 65536,

@@ -23,7 +23,7 @@ import pytest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import topo  # noqa: E402
-from conftest import artifacts  # noqa: E402
+from conftest import require_dataplane  # noqa: E402
 
 from scapy.all import ARP, IP, TCP, UDP, Ether, IPv6, Raw, rdpcap, wrpcap  # noqa: E402
 
@@ -69,12 +69,7 @@ def config():
 
 @pytest.fixture(scope="module")
 def pcap_run():
-    if os.geteuid() != 0:
-        pytest.skip("needs root (namespaces, hugepages)")
-    dp = artifacts()[0]
-    if not dp or not os.path.exists(dp):
-        pytest.fail(f"sluice-dp not found ({dp})")
-    topo.ensure_hugepages(256)
+    dp = require_dataplane(256)
     tag = f"slpcap{os.getpid()}"
     ns = tag
     work = tempfile.mkdtemp(prefix=f"{tag}-")

@@ -21,7 +21,7 @@ import pytest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import topo  # noqa: E402
-from conftest import artifacts  # noqa: E402
+from conftest import require_dataplane  # noqa: E402
 
 from scapy.all import IP, TCP, Ether, rdpcap, wrpcap  # noqa: E402
 
@@ -38,12 +38,7 @@ def cfg(weights=(100, 100)):
 
 @pytest.fixture(scope="module")
 def run():
-    if os.geteuid() != 0:
-        pytest.skip("needs root (hugepages)")
-    dp = artifacts()[0]
-    if not dp or not os.path.exists(dp):
-        pytest.fail(f"sluice-dp not found ({dp})")
-    topo.ensure_hugepages(256)
+    dp = require_dataplane(256)
     tag = f"sl2w{os.getpid()}"
     work = tempfile.mkdtemp(prefix=f"{tag}-")
     for q, n in enumerate(N):
