@@ -3,8 +3,8 @@
  * sluiced: the Sluice control daemon (docs/sluiced.md, docs/api.md).
  *
  * Threads: the main thread reconciles sluice-dp with the state; one
- * libmicrohttpd thread per listener serves the API; one thread runs the
- * health checks. Runs in the foreground (systemd Type=simple).
+ * libmicrohttpd thread per API connection; one thread runs the health
+ * checks (locking in sld.h). Runs in the foreground.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -47,6 +47,9 @@ usage(FILE *f)
 		"                           sluice-dp restarted with -c FILE starts from it\n"
 		"      --node NAME          node name in /v1/status (default: the host name)\n"
 		"      --max-checks N       health checks running at once (default 64)\n"
+		"      --client-timeout S   close API connections idle for S seconds (default 30)\n"
+		"      --max-clients N      API connections at once, per listener (default 256)\n"
+		"      --max-clients-per-ip N  of them from one TCP client address (default 32)\n"
 		"  -v, --verbose            log debug messages\n"
 		"  -h, --help               this text\n",
 		DEFAULT_SOCKET, DEFAULT_STATE_DIR, SL_CTL_DEFAULT_SOCK);
@@ -81,6 +84,9 @@ parse_opts(int argc, char **argv, struct sld_opts *o)
 		{"dp-config", required_argument, NULL, 'C'},
 		{"node", required_argument, NULL, 'N'},
 		{"max-checks", required_argument, NULL, 'm'},
+		{"client-timeout", required_argument, NULL, 'o'},
+		{"max-clients", required_argument, NULL, 'c'},
+		{"max-clients-per-ip", required_argument, NULL, 'i'},
 		{"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
@@ -121,6 +127,29 @@ parse_opts(int argc, char **argv, struct sld_opts *o)
 				return -EINVAL;
 			}
 			break;
+		case 'o':
+			if (parse_uint("--client-timeout", optarg, 10, 3600, &o->client_timeout_s) <
+					0 ||
+				o->client_timeout_s == 0) {
+				fprintf(stderr, "sluiced: --client-timeout: 1 .. 3600 seconds\n");
+				return -EINVAL;
+			}
+			break;
+		case 'c':
+			if (parse_uint("--max-clients", optarg, 10, 65536, &o->max_clients) < 0 ||
+				o->max_clients == 0) {
+				fprintf(stderr, "sluiced: --max-clients: at least 1\n");
+				return -EINVAL;
+			}
+			break;
+		case 'i':
+			if (parse_uint("--max-clients-per-ip", optarg, 10, 65536,
+				    &o->max_clients_per_ip) < 0 ||
+				o->max_clients_per_ip == 0) {
+				fprintf(stderr, "sluiced: --max-clients-per-ip: at least 1\n");
+				return -EINVAL;
+			}
+			break;
 		case 'v':
 			sld_log_level(LOG_DEBUG);
 			break;
@@ -151,10 +180,11 @@ on_signal(int sig)
 	daemon_ctx.quit = true;
 }
 
-/* Load the current version from the store into d->state. */
+/* Load the current version from the store and publish it. */
 static int
 load_state(struct sld *d, char *err, size_t errlen)
 {
+	struct sld_state st;
 	json_t *file = NULL;
 	struct sld_err e;
 	int rc;
@@ -162,12 +192,14 @@ load_state(struct sld *d, char *err, size_t errlen)
 	rc = sld_store_open(&d->store, d->opts.state_dir, &file, err, errlen);
 	if (rc < 0)
 		return rc;
-	rc = sld_state_from_json(&d->state, json_object_get(file, "state"), &e);
+	rc = sld_state_from_json(&st, json_object_get(file, "state"), &e);
 	if (rc < 0)
 		snprintf(err, errlen, "%s/versions/%08llu.json: %s%s%s", d->opts.state_dir,
 			(unsigned long long)d->store.current, e.field, e.field[0] ? ": " : "",
 			e.message);
-	d->version = d->store.current;
+	else if ((rc = sld_init(d, d->store.current, &st)) < 0)
+		snprintf(err, errlen, "out of memory");
+	sld_state_free(&st);
 	json_decref(file);
 	return rc;
 }
@@ -184,19 +216,12 @@ main(int argc, char **argv)
 		.socket_mode = 0660,
 		.state_dir = DEFAULT_STATE_DIR,
 		.dp_socket = SL_CTL_DEFAULT_SOCK,
-		.max_checks = 64};
+		.max_checks = 64,
+		.client_timeout_s = 30,
+		.max_clients = 256,
+		.max_clients_per_ip = 32};
 	if (parse_opts(argc, argv, &d->opts) < 0)
 		return 2;
-	pthread_mutex_init(&d->lock, NULL);
-	pthread_mutex_init(&d->wake_lock, NULL);
-	{
-		pthread_condattr_t ca;
-
-		pthread_condattr_init(&ca);
-		pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-		pthread_cond_init(&d->wake_cond, &ca);
-		pthread_condattr_destroy(&ca);
-	}
 	d->started = time(NULL);
 	if (d->opts.node != NULL)
 		snprintf(d->node, sizeof(d->node), "%s", d->opts.node);
@@ -221,7 +246,8 @@ main(int argc, char **argv)
 	}
 	/* Before the checker runs: adopt what sluice-dp runs, seed known-down backends. */
 	sld_dp_adopt(d);
-	if (sld_health_set_targets(d->health, &d->state) < 0 || sld_health_start(d->health) < 0) {
+	if (sld_health_set_targets(d->health, &d->snap->state) < 0 ||
+		sld_health_start(d->health) < 0) {
 		fprintf(stderr, "sluiced: health checker did not start\n");
 		goto out;
 	}
@@ -230,7 +256,7 @@ main(int argc, char **argv)
 		goto out;
 	}
 	sld_log(LOG_INFO, "ready: version %llu, API on %s%s%s, dataplane %s",
-		(unsigned long long)d->version, d->opts.socket, d->opts.listen ? " and " : "",
+		(unsigned long long)sld_version(d), d->opts.socket, d->opts.listen ? " and " : "",
 		d->opts.listen ? d->opts.listen : "", d->opts.dp_socket);
 	sld_reconcile_loop(d);
 	sld_log(LOG_INFO, "stopping");
@@ -239,9 +265,6 @@ out:
 	sld_api_stop(d);
 	sld_health_destroy(d->health);
 	sld_store_close(&d->store);
-	sld_state_free(&d->state);
-	free(d->pushed);
-	free(d->digests);
-	free(d->tokens);
+	sld_fini(d);
 	return rc;
 }

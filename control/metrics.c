@@ -152,53 +152,44 @@ dp_metrics(struct buf *b, const json_t *stats)
 }
 
 char *
-sld_metrics(struct sld *d, const json_t *stats)
+sld_metrics(struct sld *d, const struct sld_snap *snap, const json_t *stats)
 {
 	struct buf b = {.cap = 16384};
-	bool current;
-	json_t *view, *dvips = NULL;
-	char *want;
+	json_t *view, *tables;
+	const char *k;
+	json_t *v;
 
 	b.s = malloc(b.cap);
 	if (b.s == NULL)
 		return NULL;
 	b.s[0] = '\0';
-	pthread_mutex_lock(&d->lock);
-	view = sld_vips_view(d, stats, NULL);
-	want = sld_effective_json(d, &d->state, NULL);
-	current = d->dp_up && d->pushed && want && strcmp(want, d->pushed) == 0 &&
-		  d->pushed_version == d->version;
-	free(want);
+	view = sld_vips_view(d, snap, stats, NULL);
+	tables = sld_dp_tables(d);
 	family(&b, "sluice_state_version", "gauge", "Version of the desired state.");
-	put(&b, "sluice_state_version %llu\n", (unsigned long long)d->version);
+	put(&b, "sluice_state_version %llu\n", (unsigned long long)snap->version);
 	family(&b, "sluice_dataplane_up", "gauge",
 		"1 when sluice-dp answers on its control socket.");
 	put(&b, "sluice_dataplane_up %d\n", stats != NULL);
 	family(&b, "sluice_dataplane_current", "gauge",
 		"1 when sluice-dp runs the effective config of the current state version.");
-	put(&b, "sluice_dataplane_current %d\n", current);
-	if (d->digests != NULL)
-		dvips = json_loads(d->digests, 0, NULL);
-	pthread_mutex_unlock(&d->lock);
+	put(&b, "sluice_dataplane_current %d\n", sld_dp_current(d, snap));
 	vip_metrics(&b, view, stats != NULL);
 	if (stats != NULL)
 		dp_metrics(&b, stats);
-	if (json_array_size(dvips) > 0) {
+	if (json_object_size(tables) > 0) {
 		family(&b, "sluice_vip_table_info", "gauge",
-			"Digest of each VIP's Maglev table: equal digests, equal tables.");
-		for (size_t i = 0; i < json_array_size(dvips); i++) {
-			const json_t *v = json_array_get(dvips, i);
-			char key[SLD_KEY_LEN];
-			const char *dg = json_string_value(json_object_get(v, "digest"));
-
-			if (dg != NULL && sld_json_vip_key(v, key) == 0)
-				put(&b, "sluice_vip_table_info{vip=\"%s\",digest=\"%s\"} 1\n", key,
-					dg);
+			"Digest of each VIP's Maglev table in the dataplane: equal digests, equal "
+			"tables.");
+		/* Keys are VIP keys and values 16 hex digits (checked when read). */
+		json_object_foreach(tables, k, v)
+		{
+			put(&b, "sluice_vip_table_info{vip=\"%s\",digest=\"%s\"} 1\n", k,
+				json_string_value(v));
 		}
 	}
-	json_decref(dvips);
+	json_decref(tables);
 	json_decref(view);
-	if (b.oom) {
+	if (b.oom || view == NULL) {
 		free(b.s);
 		return NULL;
 	}

@@ -121,10 +121,6 @@ sld_store_read(struct sld_store *s, uint64_t version)
 	json_t *j;
 	char *buf;
 
-	if (version > s->current) {
-		errno = ENOENT;
-		return NULL;
-	}
 	vname(name, sizeof(name), version);
 	buf = read_at(s->vdirfd, name, &len);
 	if (buf == NULL)
@@ -341,11 +337,11 @@ sld_store_close(struct sld_store *s)
 }
 
 json_t *
-sld_store_history(struct sld_store *s, unsigned int limit)
+sld_store_history(struct sld_store *s, uint64_t current, unsigned int limit)
 {
 	json_t *out = json_array();
 
-	for (uint64_t v = s->current + 1; out != NULL && v-- > 0 && limit > 0;) {
+	for (uint64_t v = current + 1; out != NULL && v-- > 0 && limit > 0;) {
 		json_t *f = sld_store_read(s, v);
 
 		if (f == NULL)

@@ -603,3 +603,160 @@ def test_filter_not_wired(env):
         assert r.status == 501 and r.error()["code"] == "not_implemented", r
     r = d.put_state({"nexthop_mac": MAC, "filter": {}})
     assert r.status == 501 and r.error()["field"] == "filter", r
+
+
+# --------------------------------------------------------------------------
+# A new state directory next to a forwarding dataplane: import, never clear
+
+RUNNING = {"nexthop_mac": MAC, "flow_capacity": 4096, "vips": [
+    {"address": "192.0.2.80", "protocol": "tcp", "port": 80, "hash": "src_ip",
+     "backends": [{"address": "10.0.1.1", "weight": 7},
+                  {"address": "10.0.1.2", "state": "down"},
+                  {"address": "10.0.1.3", "state": "draining"}]},
+    {"address": "2001:db8::53", "protocol": "udp", "port": 53,
+     "backends": [{"address": "2001:db8::1"}]}]}
+
+
+@pytest.fixture
+def fresh():
+    """A work directory with nothing started: (workdir, list to stop at the end)."""
+    if not os.path.exists(sluiced_binary()):
+        pytest.fail(f"sluiced not built ({sluiced_binary()})")
+    work = tempfile.mkdtemp(prefix=f"slsld-{os.getpid()}-")
+    started = []
+    try:
+        yield work, started
+    finally:
+        for x in reversed(started):
+            x.stop()
+        if not os.environ.get("SLUICE_E2E_KEEP"):
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def check_imported(d, dp, gen):
+    """Version 1 is the dataplane's config, by import:sluice-dp, nothing pushed."""
+    assert d.version() == 1, d.log()
+    hist = d.get("/v1/history").json["history"]
+    assert [h["version"] for h in hist] == [1, 0]
+    assert hist[0]["who"] == "import:sluice-dp" and f"generation {gen}" in hist[0]["summary"]
+    st = d.state()
+    vip = st["vips"][0]
+    assert st["flow_capacity"] == 4096 and vip["hash"] == "src_ip"
+    assert [(b["address"], b["weight"], b["state"]) for b in vip["backends"]] == \
+        [("10.0.1.1", 7, "active"), ("10.0.1.2", 100, "disabled"),
+         ("10.0.1.3", 100, "draining")]
+    assert st["vips"][1]["address"] == "2001:db8::53"
+    audit = [json.loads(x) for x in open(os.path.join(d.state_dir, "audit.log"))]
+    assert [(a["who"], a["version_before"], a["version_after"]) for a in audit] == \
+        [("import:sluice-dp", 0, 1)]
+    time.sleep(0.8)  # several reconcile periods
+    assert dp.n_applied() == 0, dp.applied
+    status = d.get("/v1/status").json["dataplane"]
+    assert status["current"] is True and status["generation"] == gen, status
+
+
+def test_first_start_imports_running_config(fresh):
+    work, started = fresh
+    dp = FakeDP(os.path.join(work, "dp.sock"), config=json.loads(json.dumps(RUNNING)),
+                generation=7).start()
+    started.append(dp)
+    d = Sluiced(work, dp.path)
+    started.append(d)
+    d.start()
+    check_imported(d, dp, 7)
+    # From there it is an ordinary state: emptying it is a deliberate change.
+    r = d.put_state({"nexthop_mac": MAC, "flow_capacity": 4096})
+    assert r.status == 200 and r.json["version"] == 2, r
+    assert dp.n_applied() == 1 and dp.last()["vips"] == []
+    # A restart does not import again.
+    d.stop()
+    d.start()
+    assert d.version() == 2
+
+
+def test_import_when_the_dataplane_comes_later(fresh):
+    work, started = fresh
+    dp = FakeDP(os.path.join(work, "dp.sock"))
+    started.append(dp)
+    d = Sluiced(work, dp.path)
+    started.append(d)
+    d.start()  # no dataplane yet
+    assert d.version() == 0
+    dp.restart(config=json.loads(json.dumps(RUNNING)), generation=3)
+    assert wait_for(lambda: d.version() == 1, timeout=3), d.log()
+    check_imported(d, dp, 3)
+
+
+def test_empty_dataplane_is_not_imported(fresh):
+    work, started = fresh
+    dp = FakeDP(os.path.join(work, "dp.sock")).start()
+    started.append(dp)
+    d = Sluiced(work, dp.path)
+    started.append(d)
+    d.start()
+    time.sleep(0.8)
+    assert d.version() == 0 and dp.n_applied() == 0
+    assert d.get("/v1/status").json["dataplane"]["current"] is True
+
+
+def test_unimportable_config_is_left_alone(fresh):
+    """A running config that does not read back (here a weight above the
+    maximum: a fake dataplane, or a newer sluice-dp than this sluiced) is
+    neither imported nor overwritten with the empty state; /v1/status says
+    why."""
+    work, started = fresh
+    bad = json.loads(json.dumps(RUNNING))
+    bad["vips"][0]["backends"][0]["weight"] = 70000
+    dp = FakeDP(os.path.join(work, "dp.sock"), config=bad).start()
+    started.append(dp)
+    d = Sluiced(work, dp.path)
+    started.append(d)
+    d.start()
+    time.sleep(0.8)
+    assert d.version() == 0 and dp.n_applied() == 0
+    err = d.get("/v1/status").json["dataplane"].get("error", "")
+    assert "cannot be imported" in err or "does not read back" in err, err
+
+
+# --------------------------------------------------------------------------
+# Reads never wait for a push; writes stay serialised
+
+
+def test_reads_answer_while_a_push_is_stalled(env):
+    d, dp = env
+    assert d.put_state(state()).status == 200
+    assert d.get("/v1/vips").status == 200  # counters read once
+    dp.hold_apply()
+    results = {}
+
+    def put(name, body, version):
+        results[name] = d.put_state(body, version=version, timeout=30)
+
+    first = threading.Thread(target=put, args=("first", state(weights=(5, 5)), 1))
+    second = threading.Thread(target=put, args=("second", state(weights=(6, 6)), 1))
+    first.start()
+    try:
+        assert dp.applying.wait(5), "the APPLY never reached the dataplane"
+        second.start()  # based on the same version: waits its turn, then 412
+        # The dataplane sits on the APPLY (and would make any request queue
+        # behind it): every read still answers, from the committed version 1.
+        for path in ("/v1/state", "/v1/vips", "/v1/vips/tcp/192.0.2.80/80", "/metrics",
+                     "/v1/health", "/v1/status", "/v1/history", "/v1/history/1",
+                     "/v1/stats"):
+            r = d.get(path, timeout=5)
+            assert r.status == 200, (path, r)
+            assert r.etag == '"1"', (path, r.etag)
+            assert first.is_alive(), f"{path} answered only after the push"
+        assert d.get("/v1/state").json["state"]["vips"][0]["backends"][0]["weight"] == 100
+        vips = d.get("/v1/vips").json["vips"]
+        assert vips[0]["packets"] == 7  # the last counters read, not a wait
+        assert "sluice_state_version 1" in d.get("/metrics").raw
+        assert d.get("/v1/status").json["version"] == 1
+    finally:
+        dp.release()
+        first.join(30)
+        second.join(30)
+    assert results["first"].status == 200 and results["first"].json["version"] == 2, \
+        results["first"]
+    assert results["second"].status == 412, results["second"]
+    assert d.version() == 2 and dp.last()["vips"][0]["backends"][0]["weight"] == 5

@@ -325,7 +325,7 @@ START_TEST(test_store_commit_reopen_sweep)
 	ck_assert_int_eq(access(path, F_OK), -1);
 	snprintf(path, sizeof(path), "%s/versions/00000003.json", dir);
 	ck_assert_int_eq(access(path, F_OK), -1);
-	v = sld_store_history(&s, 10);
+	v = sld_store_history(&s, s.current, 10);
 	ck_assert_int_eq(json_array_size(v), 3);
 	ck_assert_int_eq(json_integer_value(json_object_get(json_array_get(v, 0), "version")), 2);
 	json_decref(v);
