@@ -10,6 +10,7 @@ PACKAGES=(
 	libdpdk-dev dpdk dpdk-dev
 	libbpf-dev bpftool linux-libc-dev
 	libjansson-dev
+	libmicrohttpd-dev libev-dev
 	# tests
 	check valgrind
 	python3
