@@ -81,7 +81,8 @@ sl_hit(struct sl_fctx *f, __u32 id)
 		return;
 	h = bpf_map_lookup_elem(f->hits, &id);
 	if (h)
-		(*h)++;
+		__sync_fetch_and_add(
+			h, 1); /* shared by CPUs; one rule's line bounces only under its hits */
 }
 
 /*

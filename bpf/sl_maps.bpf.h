@@ -93,7 +93,7 @@ struct sl_inner_state {
 	__uint(value_size, sizeof(struct sl_filt_bucket));
 };
 struct sl_inner_hits {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, SL_FILT_HITS_MAX);
 	__uint(key_size, sizeof(__u32));
 	__uint(value_size, sizeof(__u64));

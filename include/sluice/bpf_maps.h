@@ -62,13 +62,13 @@ _Static_assert(sizeof(struct sl_vip_value) == 8, "sl_vip_value layout is shared 
  * SL_XDP_REDIRECT_* count what the program decided, even without a socket.
  */
 enum sl_xdp_stat {
-	SL_XDP_REDIRECT = 0,	   /* to a VIP (exact or any-port entry) -> socket */
-	SL_XDP_REDIRECT_ICMP,	   /* ICMP/ICMPv6 error to a VIP address -> socket */
-	SL_XDP_REDIRECT_FRAG,	   /* non-first fragment to a VIP address -> socket */
-	SL_XDP_PASS,		   /* IP, not for a VIP -> kernel */
-	SL_XDP_PASS_NOT_IP,	   /* ARP, LLDP, ... -> kernel */
-	SL_XDP_MALFORMED,	   /* truncated or invalid headers, not for a VIP address: dropped */
-	SL_XDP_NO_XSK,		   /* redirect decided, no socket on this RX queue -> kernel */
+	SL_XDP_REDIRECT = 0,  /* to a VIP (exact or any-port entry) -> socket */
+	SL_XDP_REDIRECT_ICMP, /* ICMP/ICMPv6 error to a VIP address -> socket */
+	SL_XDP_REDIRECT_FRAG, /* non-first fragment to a VIP address -> socket */
+	SL_XDP_PASS,	      /* IP, not for a VIP -> kernel */
+	SL_XDP_PASS_NOT_IP,   /* ARP, LLDP, ... -> kernel */
+	SL_XDP_MALFORMED,     /* truncated or invalid headers, not for a VIP address: dropped */
+	SL_XDP_NO_XSK,	      /* redirect decided, no socket on this RX queue -> kernel */
 	SL_XDP_REDIRECT_MALFORMED, /* malformed but for a VIP address -> socket: the dataplane
 				    * counts it by exact reason and drops it */
 	/* ---- the filter (bpf/sl_filter.bpf.h); see "Counters" in docs/filter.md ---- */
@@ -129,19 +129,20 @@ _Static_assert(sizeof(struct sl_xdp_counter) == 16, "counter layout is shared wi
  * sl_xdp_stats      PERCPU_ARRAY  (stats)                     counters, enum sl_xdp_stat
  * sl_f_conf         ARRAY[1]      (conf)                      struct sl_filt_conf: modes, limits
  * sl_f_allow        LPM_TRIE      (allow)                     source prefixes that bypass the rest
- * sl_f_deny         LPM_TRIE      (deny)                      source prefixes dropped (optionally scoped)
- * sl_f_rate         LPM_TRIE      (rate)                      per-prefix rate-limit overrides
- * sl_f_state        LRU_HASH      (buckets)                   token-bucket state, per source key / VIP
- * sl_f_hits         PERCPU_ARRAY  (hits)                      packets per rule id
- * sl_f_drops        RINGBUF       (drops)                     a sample of recent drops
+ * sl_f_deny         LPM_TRIE      (deny)                      source prefixes dropped (optionally
+ * scoped) sl_f_rate         LPM_TRIE      (rate)                      per-prefix rate-limit
+ * overrides sl_f_state        LRU_HASH      (buckets)                   token-bucket state, per
+ * source key / VIP sl_f_hits         ARRAY         (hits)                      packets per rule id
+ * (atomic adds: per-CPU copies of 266k counters cost 0.5 s to create) sl_f_drops        RINGBUF
+ * (drops)                     a sample of recent drops
  */
-#define SL_MAP_F_CONF	"sl_f_conf"
-#define SL_MAP_F_ALLOW	"sl_f_allow"
-#define SL_MAP_F_DENY	"sl_f_deny"
-#define SL_MAP_F_RATE	"sl_f_rate"
-#define SL_MAP_F_STATE	"sl_f_state"
-#define SL_MAP_F_HITS	"sl_f_hits"
-#define SL_MAP_F_DROPS	"sl_f_drops"
+#define SL_MAP_F_CONF  "sl_f_conf"
+#define SL_MAP_F_ALLOW "sl_f_allow"
+#define SL_MAP_F_DENY  "sl_f_deny"
+#define SL_MAP_F_RATE  "sl_f_rate"
+#define SL_MAP_F_STATE "sl_f_state"
+#define SL_MAP_F_HITS  "sl_f_hits"
+#define SL_MAP_F_DROPS "sl_f_drops"
 
 #define SL_FILTER_PIN_ROOT "/sys/fs/bpf/sluice"
 
@@ -188,7 +189,7 @@ _Static_assert(sizeof(struct sl_filt_key) == 40, "sl_filt_key layout is shared w
 
 /* Value of the allow and deny tries. */
 struct sl_filt_rule {
-	__u32 id; /* index into sl_f_hits */
+	__u32 id;    /* index into sl_f_hits */
 	__u32 flags; /* reserved, 0 */
 };
 _Static_assert(sizeof(struct sl_filt_rule) == 8, "sl_filt_rule layout is shared with BPF");
@@ -209,12 +210,13 @@ _Static_assert(sizeof(struct sl_filt_rate) == 32, "sl_filt_rate layout is shared
 
 /* Value of the rate-limit override trie: a source prefix with its own limit. */
 struct sl_filt_rate_rule {
-	__u32 id;      /* index into sl_f_hits */
-	__u8 key_len;  /* sources share a bucket per this prefix length */
-	__u8 pad[3];   /* 0 */
+	__u32 id;     /* index into sl_f_hits */
+	__u8 key_len; /* sources share a bucket per this prefix length */
+	__u8 pad[3];  /* 0 */
 	struct sl_filt_rate rate;
 };
-_Static_assert(sizeof(struct sl_filt_rate_rule) == 40, "sl_filt_rate_rule layout is shared with BPF");
+_Static_assert(
+	sizeof(struct sl_filt_rate_rule) == 40, "sl_filt_rate_rule layout is shared with BPF");
 
 enum sl_filt_flag {
 	SL_FILT_DENY_MONITOR = 1 << 0, /* denylist: count would-drops, pass */
@@ -229,7 +231,7 @@ enum sl_filt_flag {
 
 /* The one value of the conf inner map: replaced as a whole, like the lists. */
 struct sl_filt_conf {
-	__u32 flags;	  /* enum sl_filt_flag */
+	__u32 flags;	    /* enum sl_filt_flag */
 	__u8 rate_key_len4; /* default bucket key: IPv4 source prefix length (32 = per address) */
 	__u8 rate_key_len6; /* IPv6 source prefix length (e.g. 64) */
 	__u8 sample_shift;  /* recent drops: 1 in 2^n drops per CPU goes to the ring (0 = all) */
@@ -270,12 +272,12 @@ _Static_assert(sizeof(struct sl_filt_bucket) == 16, "bucket layout is shared wit
 
 /* One record of the recent-drops ring buffer. */
 struct sl_filt_drop_event {
-	__u64 ts_ns;  /* bpf_ktime_get_ns() (CLOCK_MONOTONIC) */
+	__u64 ts_ns; /* bpf_ktime_get_ns() (CLOCK_MONOTONIC) */
 	__u8 src[16];
 	__u8 dst[16];
-	__u32 rule;   /* rule id (SL_FILT_ID_*), 0 when none (rate default, SYN, malformed) */
-	__u16 dport;  /* network order */
-	__u8 family;  /* 4 or 6; 0 when the frame was cut before its IP header */
+	__u32 rule;  /* rule id (SL_FILT_ID_*), 0 when none (rate default, SYN, malformed) */
+	__u16 dport; /* network order */
+	__u8 family; /* 4 or 6; 0 when the frame was cut before its IP header */
 	__u8 proto;
 	__u16 reason; /* enum sl_xdp_stat: the drop verdict, or the malformation */
 	__u8 monitor; /* 1: monitor mode, would have been dropped, was passed */
