@@ -82,7 +82,10 @@ pin_path(const struct sl_filter *f, enum sl_fmap m, const char *suffix, char *bu
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
 
-/* Pin @fd as map @m: pinned beside, then renamed over the old pin (one step for readers). */
+/*
+ * Pin @fd as map @m: pinned beside ("_new": bpffs refuses names with a dot), then
+ * renamed over the old pin, so the directory always holds a complete map.
+ */
 static int
 fmap_pin(struct sl_filter *f, enum sl_fmap m, int fd)
 {
@@ -91,7 +94,7 @@ fmap_pin(struct sl_filter *f, enum sl_fmap m, int fd)
 
 	if (!f->dir[0])
 		return 0;
-	if ((rc = pin_path(f, m, ".new", tmp, sizeof(tmp))) < 0 ||
+	if ((rc = pin_path(f, m, "_new", tmp, sizeof(tmp))) < 0 ||
 		(rc = pin_path(f, m, "", path, sizeof(path))) < 0)
 		return rc;
 	unlink(tmp);
