@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Read-only handlers: /v1/status, /v1/health, /v1/stats, /metrics, and the
- * filter endpoints (501 until the XDP filter's library is wired in). They
+ * Read-only handlers: /v1/status, /v1/health, /v1/stats, /metrics. They
  * read a snapshot of the state and copies of the dataplane bookkeeping: no
  * writer's lock, so none of them waits for a push to sluice-dp.
  */
@@ -71,11 +70,11 @@ sld_api_status(struct sld_req *r, const struct sld_path *p, struct sld_resp *o)
 	}
 	json_decref(view);
 	sld_resp_json(o, 200,
-		json_pack("{s:s, s:I, s:I, s:o, s:{s:i, s:i, s:i}, s:s}", "node", d->node,
+		json_pack("{s:s, s:I, s:I, s:o, s:{s:i, s:i, s:i}, s:o}", "node", d->node,
 			"version", (json_int_t)snap->version, "uptime_s",
 			(json_int_t)(time(NULL) - d->started), "dataplane", dp_status(d, snap),
 			"health", "up", (int)up, "down", (int)down, "unknown", (int)unknown,
-			"filter", "not available (not wired into sluiced yet)"));
+			"filter", sld_filter_status(d, snap)));
 	o->etag = (int64_t)snap->version;
 	sld_snap_put(snap);
 }
@@ -127,15 +126,6 @@ sld_api_stats(struct sld_req *r, const struct sld_path *p, struct sld_resp *o)
 		return;
 	}
 	sld_resp_json(o, 200, stats);
-}
-
-void
-sld_api_filter(struct sld_req *r, const struct sld_path *p, struct sld_resp *o)
-{
-	(void)r;
-	(void)p;
-	sld_resp_fail(o, 501, "not_implemented", "",
-		"the XDP filter is not wired into sluiced yet (docs/api.md)");
 }
 
 void

@@ -23,6 +23,8 @@ sld_write_answer(const struct sld_write_result *res, bool with_diff)
 
 	if (j != NULL && res->pending)
 		json_object_set_new(j, "pending", json_true());
+	if (j != NULL && res->filter_pending)
+		json_object_set_new(j, "filter_pending", json_true());
 	if (j != NULL && with_diff)
 		json_object_set(j, "diff", res->diff ? res->diff : json_array());
 	return j;

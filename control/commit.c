@@ -2,9 +2,10 @@
 /*
  * Every change of the state goes through sld_commit(), in this order:
  * precondition (If-Match), validation, diff (no change: a no-op), push to
- * the dataplane (refused: nothing changes), commit to disk (failed: the
- * reconciler pushes the old state back), swap in memory, audit, hand the
- * new targets to the health checker. d->wlock is held throughout, so two
+ * the dataplane (refused: nothing changes; skipped when the effective
+ * config is what it runs already), commit to disk (failed: the reconciler
+ * pushes the old state back), audit, publish, hand the new targets to the
+ * health checker, apply the filter's rule set. d->wlock is held throughout, so two
  * writers are serialised and the second one's If-Match fails rather than
  * overwriting the first; readers keep reading the previous snapshot until
  * the new one is published, whole.
@@ -67,6 +68,7 @@ sld_commit(struct sld *d, const struct sld_write *w, const json_t *doc,
 	const struct sld_snap *cur = d->snap; /* ours: only wlock holders replace it */
 	struct sld_state ns;
 	char err[512], *summary = NULL, *eff = NULL;
+	bool same;
 	int rc;
 
 	memset(res, 0, sizeof(*res));
@@ -98,7 +100,12 @@ sld_commit(struct sld *d, const struct sld_write *w, const json_t *doc,
 		rc = sld_fail(e, 500, "internal", "", "out of memory");
 		goto out;
 	}
-	rc = sld_dp_push(d, eff, cur->version + 1, err, sizeof(err));
+	/* A change that leaves the effective config as it runs (a filter or a
+	 * check setting) is not pushed: no new generation for nothing. */
+	pthread_mutex_lock(&d->dp_lock);
+	same = d->dp_up && d->pushed != NULL && strcmp(d->pushed, eff) == 0;
+	pthread_mutex_unlock(&d->dp_lock);
+	rc = same ? 1 : sld_dp_push(d, eff, cur->version + 1, err, sizeof(err));
 	if (rc == -EINVAL) {
 		rc = sld_fail(e, 409, "dataplane_refused", "", "%s", err);
 		goto out;
@@ -125,8 +132,15 @@ sld_commit(struct sld *d, const struct sld_write *w, const json_t *doc,
 		sld_wake(d);
 		goto out;
 	}
+	if (same) {
+		pthread_mutex_lock(&d->dp_lock);
+		d->pushed_version = cur->version + 1;
+		pthread_mutex_unlock(&d->dp_lock);
+	}
 	committed(d, w, &ns, summary, res->pending);
 	res->version = d->snap->version;
+	/* The filter follows the committed state (the reconciler retries a failure). */
+	res->filter_pending = sld_filter_sync(d) != 0;
 	rc = 0;
 out:
 	free(summary);

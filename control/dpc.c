@@ -326,6 +326,8 @@ reconcile_once(struct sld *d)
 		pthread_mutex_unlock(&d->dp_lock);
 	}
 out:
+	/* The filter does not depend on the dataplane: its maps outlive it. */
+	sld_filter_sync(d);
 	pthread_mutex_unlock(&d->wlock);
 	free(want);
 	json_decref(st);

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include <sluice/ctl.h>
+#include <sluice/filter.h>
 
 #include "log.h"
 #include "sld.h"
@@ -46,13 +47,16 @@ usage(FILE *f)
 		"      --dp-config FILE     keep FILE equal to the config sluice-dp runs, so that\n"
 		"                           sluice-dp restarted with -c FILE starts from it\n"
 		"      --node NAME          node name in /v1/status (default: the host name)\n"
+		"      --filter-iface IFACE the XDP filter's maps of IFACE hold the state's\n"
+		"                           \"filter\" (repeatable, or IFACE,IFACE,...)\n"
+		"      --filter-pin-root DIR  where they are pinned, on a bpffs (default %s)\n"
 		"      --max-checks N       health checks running at once (default 64)\n"
 		"      --client-timeout S   close API connections idle for S seconds (default 30)\n"
 		"      --max-clients N      API connections at once, per listener (default 256)\n"
 		"      --max-clients-per-ip N  of them from one TCP client address (default 32)\n"
 		"  -v, --verbose            log debug messages\n"
 		"  -h, --help               this text\n",
-		DEFAULT_SOCKET, DEFAULT_STATE_DIR, SL_CTL_DEFAULT_SOCK);
+		DEFAULT_SOCKET, DEFAULT_STATE_DIR, SL_CTL_DEFAULT_SOCK, SL_FILTER_PIN_ROOT);
 }
 
 static int
@@ -68,6 +72,43 @@ parse_uint(const char *opt, const char *s, int base, unsigned long max, unsigned
 		return -EINVAL;
 	}
 	*out = (unsigned int)v;
+	return 0;
+}
+
+/* --filter-iface NAME[,NAME...] into d->fif. */
+static int
+add_filter_ifaces(struct sld *d, const char *arg)
+{
+	char buf[1024], *save = NULL;
+
+	if (strlen(arg) >= sizeof(buf)) {
+		fprintf(stderr, "sluiced: --filter-iface: too long\n");
+		return -EINVAL;
+	}
+	snprintf(buf, sizeof(buf), "%s", arg);
+	for (char *n = strtok_r(buf, ",", &save); n != NULL; n = strtok_r(NULL, ",", &save)) {
+		struct sld_fif *nf;
+		size_t len = strlen(n);
+
+		if (len == 0 || len >= sizeof(d->fif[0].name) || strchr(n, '/') != NULL ||
+			strcmp(n, ".") == 0 || strcmp(n, "..") == 0) {
+			fprintf(stderr, "sluiced: --filter-iface: '%s' is not an interface name\n",
+				n);
+			return -EINVAL;
+		}
+		for (unsigned int i = 0; i < d->n_fif; i++)
+			if (strcmp(d->fif[i].name, n) == 0) {
+				fprintf(stderr, "sluiced: --filter-iface: %s given twice\n", n);
+				return -EINVAL;
+			}
+		nf = realloc(d->fif, (d->n_fif + 1) * sizeof(*nf));
+		if (nf == NULL)
+			return -ENOMEM;
+		d->fif = nf;
+		memset(&d->fif[d->n_fif], 0, sizeof(d->fif[0]));
+		snprintf(d->fif[d->n_fif].name, sizeof(d->fif[0].name), "%s", n);
+		d->n_fif++;
+	}
 	return 0;
 }
 
@@ -87,6 +128,8 @@ parse_opts(int argc, char **argv, struct sld_opts *o)
 		{"client-timeout", required_argument, NULL, 'o'},
 		{"max-clients", required_argument, NULL, 'c'},
 		{"max-clients-per-ip", required_argument, NULL, 'i'},
+		{"filter-iface", required_argument, NULL, 'F'},
+		{"filter-pin-root", required_argument, NULL, 'P'},
 		{"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
@@ -149,6 +192,13 @@ parse_opts(int argc, char **argv, struct sld_opts *o)
 				fprintf(stderr, "sluiced: --max-clients-per-ip: at least 1\n");
 				return -EINVAL;
 			}
+			break;
+		case 'F':
+			if (add_filter_ifaces(&daemon_ctx, optarg) < 0)
+				return -EINVAL;
+			break;
+		case 'P':
+			o->filter_pin_root = optarg;
 			break;
 		case 'v':
 			sld_log_level(LOG_DEBUG);
@@ -219,7 +269,8 @@ main(int argc, char **argv)
 		.max_checks = 64,
 		.client_timeout_s = 30,
 		.max_clients = 256,
-		.max_clients_per_ip = 32};
+		.max_clients_per_ip = 32,
+		.filter_pin_root = SL_FILTER_PIN_ROOT};
 	if (parse_opts(argc, argv, &d->opts) < 0)
 		return 2;
 	d->started = time(NULL);

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sluice/bpf_maps.h>
+
 #include "api.h"
 
 struct buf {
@@ -151,6 +153,51 @@ dp_metrics(struct buf *b, const json_t *stats)
 	put(b, "sluice_dataplane_generation %lld\n", num(stats, "generation"));
 }
 
+/* The filter's verdicts (each frame counted under one) and which are drops. */
+static const struct {
+	unsigned int stat;
+	const char *verdict;
+	const char *drop_reason; /* NULL: not a drop */
+} verdicts[] = {
+	{SL_XDP_REDIRECT, "redirect", NULL},
+	{SL_XDP_REDIRECT_ICMP, "redirect_icmp", NULL},
+	{SL_XDP_REDIRECT_FRAG, "redirect_frag", NULL},
+	{SL_XDP_REDIRECT_MALFORMED, "redirect_malformed", NULL},
+	{SL_XDP_PASS, "pass", NULL},
+	{SL_XDP_PASS_NOT_IP, "pass_not_ip", NULL},
+	{SL_XDP_MALFORMED, "drop_malformed", "malformed"},
+	{SL_XDP_DROP_DENY, "drop_deny", "deny"},
+	{SL_XDP_DROP_RATE, "drop_rate", "rate"},
+	{SL_XDP_DROP_SYN, "drop_syn", "syn"},
+};
+
+static void
+filter_metrics(struct buf *b, struct sld *d)
+{
+	struct sl_xdp_counter c[SL_XDP_STATS_MAX];
+	const size_t n = sizeof(verdicts) / sizeof(verdicts[0]);
+
+	if (d->n_fif == 0 || sld_filter_counters_sum(d, c) == 0)
+		return; /* no filter here, or its maps cannot be read: left out */
+	family(b, "sluice_filter_packets_total", "counter",
+		"Frames the XDP filter saw, by verdict (summed over --filter-iface).");
+	for (size_t i = 0; i < n; i++)
+		put(b, "sluice_filter_packets_total{verdict=\"%s\"} %llu\n", verdicts[i].verdict,
+			(unsigned long long)c[verdicts[i].stat].packets);
+	family(b, "sluice_filter_bytes_total", "counter",
+		"Frame bytes the XDP filter saw, by verdict (summed over --filter-iface).");
+	for (size_t i = 0; i < n; i++)
+		put(b, "sluice_filter_bytes_total{verdict=\"%s\"} %llu\n", verdicts[i].verdict,
+			(unsigned long long)c[verdicts[i].stat].bytes);
+	family(b, "sluice_filter_drops_total", "counter",
+		"Frames the XDP filter dropped, by reason (summed over --filter-iface).");
+	for (size_t i = 0; i < n; i++)
+		if (verdicts[i].drop_reason != NULL)
+			put(b, "sluice_filter_drops_total{reason=\"%s\"} %llu\n",
+				verdicts[i].drop_reason,
+				(unsigned long long)c[verdicts[i].stat].packets);
+}
+
 char *
 sld_metrics(struct sld *d, const struct sld_snap *snap, const json_t *stats)
 {
@@ -176,6 +223,7 @@ sld_metrics(struct sld *d, const struct sld_snap *snap, const json_t *stats)
 	vip_metrics(&b, view, stats != NULL);
 	if (stats != NULL)
 		dp_metrics(&b, stats);
+	filter_metrics(&b, d);
 	if (json_object_size(tables) > 0) {
 		family(&b, "sluice_vip_table_info", "gauge",
 			"Digest of each VIP's Maglev table in the dataplane: equal digests, equal "

@@ -64,6 +64,15 @@ struct sld_opts {
 	unsigned int client_timeout_s; /* idle HTTP connections are closed after this */
 	unsigned int max_clients;      /* connections per listener */
 	unsigned int max_clients_per_ip;
+	const char *filter_pin_root; /* bpffs directory of the filter's pinned maps */
+};
+
+/* One --filter-iface: what sluiced last applied to its pinned filter maps. */
+struct sld_fif {
+	char name[16];	  /* IF_NAMESIZE */
+	char *applied;	  /* the rule set in force (canonical JSON text), NULL: none yet */
+	uint32_t conf_id; /* id of the "conf" map pinned by that apply */
+	char error[256];  /* why the last apply failed, "" if it did not */
 };
 
 /*
@@ -103,6 +112,10 @@ struct sld {
 	pthread_mutex_t stats_lock;
 	json_t *stats;
 	uint64_t stats_ms; /* sld_now_ms() when it was read */
+
+	/* The filter's interfaces: written under wlock + dp_lock, read under dp_lock. */
+	struct sld_fif *fif;
+	unsigned int n_fif;
 
 	struct sld_health *health;
 	struct sld_token *tokens;
@@ -202,6 +215,28 @@ void sld_dp_adopt(struct sld *d);
  */
 int sld_dp_import(struct sld *d, const json_t *running);
 
+/* ---- filter_sync.c: the state's "filter" on the filter's pinned maps ---- */
+
+/*
+ * Make the pinned filter maps of every --filter-iface hold the state's
+ * "filter" (none: leave them alone), applying it where it is not in force or
+ * the maps were recreated since. d->wlock held. @return the number of
+ * interfaces it could not apply to (their error is kept), or -ENOMEM.
+ */
+int sld_filter_sync(struct sld *d);
+
+/* {"managed", "pin_root", "interfaces": [{"interface", "in_force", "error"}]}. Any thread. */
+json_t *sld_filter_status(struct sld *d, const struct sld_snap *snap);
+
+struct sl_xdp_counter;
+
+/*
+ * The filter's counters (SL_XDP_STATS_MAX of them) summed over the
+ * --filter-iface interfaces whose maps could be read (api_filter.c). Any
+ * thread. @return how many could.
+ */
+int sld_filter_counters_sum(struct sld *d, struct sl_xdp_counter *sum);
+
 /* ---- commit.c: every state change goes through here ---- */
 
 struct sld_write {
@@ -215,8 +250,9 @@ struct sld_write {
 struct sld_write_result {
 	uint64_t version;
 	bool changed;
-	bool pending; /* committed, the dataplane not running: pushed when it is */
-	json_t *diff; /* new reference */
+	bool pending;	     /* committed, the dataplane not running: pushed when it is */
+	bool filter_pending; /* committed, the filter not applied everywhere yet */
+	json_t *diff;	     /* new reference */
 };
 
 /*

@@ -57,6 +57,11 @@ sld_fini(struct sld *d)
 	free(d->tables);
 	json_decref(d->stats);
 	free(d->tokens);
+	for (unsigned int i = 0; i < d->n_fif; i++)
+		free(d->fif[i].applied);
+	free(d->fif);
+	d->fif = NULL;
+	d->n_fif = 0;
 	d->pushed = d->tables = NULL;
 	d->stats = NULL;
 	d->tokens = NULL;

@@ -596,13 +596,118 @@ def test_metrics(env):
     assert "sluice_dataplane_up 0" in d.get("/metrics").raw
 
 
-def test_filter_not_wired(env):
+def sluice_filter_tool():
+    build = os.environ.get("SLUICE_BUILD", "build")
+    return os.environ.get("SLUICE_FILTER", os.path.join(build, "tools", "sluice-filter"))
+
+
+@pytest.fixture
+def filt(env):
+    """sluiced managing the filter of a made-up interface whose maps are
+    pinned on a bpffs of our own (no program attached: the maps alone)."""
+    d, dp = env
+    if not os.path.exists(sluice_filter_tool()):
+        pytest.fail(f"sluice-filter not built ({sluice_filter_tool()})")
+    root = os.path.join(d.workdir, "bpf")
+    os.makedirs(root)
+    subprocess.run(["mount", "-t", "bpf", "bpf", root], check=True)
+    iface = f"slf{os.getpid() % 100000}"
+    try:
+        d.stop()
+        d.extra = ["--filter-iface", iface, "--filter-pin-root", root]
+        d.start()
+        yield d, dp, root, iface
+    finally:
+        d.stop()
+        subprocess.run(["umount", root], check=False)
+
+
+def rules_of(f):
+    """What a rule set says (sluice-filter show fills default depths in)."""
+    return (f["allow"], f["deny"], [(o["prefix"], o["pps"]) for o in
+                                    f["rate_limit"]["overrides"]]) if f else None
+
+
+def show(root, iface):
+    """The rule set in the pinned maps, read back with sluice-filter."""
+    p = subprocess.run([sluice_filter_tool(), "-j", "-r", root, "show", iface],
+                       capture_output=True, text=True, timeout=10)
+    return rules_of(json.loads(p.stdout)) if p.returncode == 0 else None
+
+
+RULES = {"deny": ["198.51.100.0/24", {"prefix": "203.0.113.0/24", "vip": "192.0.2.80",
+                                       "protocol": "tcp", "port": 80}],
+         "rate_limit": {"overrides": [{"prefix": "10.0.0.0/8", "pps": 1000}]}}
+
+
+def test_filter_through_the_api(filt):
+    d, dp, root, iface = filt
+    assert d.put_state(state()).status == 200
+    r = d.get("/v1/filter")
+    assert r.status == 200 and r.json["filter"] is None, r
+    assert r.json["status"]["managed"] is False
+    n = dp.n_applied()
+    # Refused, naming the field under "filter", nothing changed.
+    for body, code, field in [({"deny": ["10.0.0.1/8"]}, "invalid_field",
+                               "filter.deny.rules[0].prefix"),
+                              ({"denny": []}, "unknown_field", "filter.denny"),
+                              ({"drop_sample": 3}, "invalid_field", "filter.drop_sample")]:
+        r = d.write("PUT", "/v1/filter", body)
+        assert r.status == 400 and (r.error()["code"], r.error()["field"]) == (code, field), r
+    assert d.version() == 1
+    r = d.write("PUT", "/v1/filter", RULES)
+    assert r.status == 200 and r.json["version"] == 2 and r.json["changed"] is True, r
+    assert "filter_pending" not in r.json, r
+    canon = r.json["filter"]
+    assert canon["deny"]["rules"][0] == "198.51.100.0/24"
+    assert dp.n_applied() == n, "a filter change pushed a new dataplane generation"
+    # The maps hold it; the state has it; the status says so.
+    assert show(root, iface) == rules_of(canon)
+    assert d.state()["filter"] == canon
+    st = d.get("/v1/status").json
+    assert st["filter"]["interfaces"] == [{"interface": iface, "in_force": True}], st
+    assert st["dataplane"]["current"] is True
+    # The same rules written out in full: no change.
+    r = d.write("PUT", "/v1/filter", canon)
+    assert r.status == 200 and r.json["changed"] is False, r
+    # Maps recreated (the pin directory purged) or changed behind sluiced's
+    # back: the state's rules are applied again within a reconcile period.
+    shutil.rmtree(os.path.join(root, iface))
+    assert wait_for(lambda: show(root, iface) == rules_of(canon), timeout=3), show(root, iface)
+    subprocess.run([sluice_filter_tool(), "-r", root, "deny", "add", iface, "192.0.2.0/24"],
+                   check=True, capture_output=True)
+    assert wait_for(lambda: show(root, iface) == rules_of(canon), timeout=3), show(root, iface)
+    # Counters, per-rule hits, recent drops, metrics.
+    r = d.get("/v1/filter/stats")
+    assert r.status == 200, r
+    (i0,) = r.json["interfaces"]
+    assert i0["interface"] == iface and i0["counters"]["drop_deny"]["packets"] == 0, i0
+    assert [h["prefix"] for h in i0["hits"]["deny"]] == ["198.51.100.0/24", "203.0.113.0/24"]
+    r = d.get("/v1/filter/drops?limit=10")
+    assert r.status == 200 and r.json["drops"] == [] and r.json["errors"] == [], r
+    assert d.get("/v1/filter/drops?limit=0").status == 400
+    m = d.get("/metrics").raw
+    assert 'sluice_filter_packets_total{verdict="drop_deny"} 0' in m, m
+    assert 'sluice_filter_drops_total{reason="rate"} 0' in m, m
+    # DELETE: sluiced stops managing the filter; the maps keep their rules.
+    r = d.write("DELETE", "/v1/filter")
+    assert r.status == 200 and r.json["filter"] is None, r
+    assert "filter" not in d.state() and show(root, iface) == rules_of(canon)
+    assert d.get("/v1/filter").json["status"]["managed"] is False
+    # History and rollback treat it like any other part of the state.
+    r = d.write("POST", "/v1/rollback", {"version": 2})
+    assert r.status == 200 and d.state()["filter"] == canon, r
+
+
+def test_filter_without_interfaces(env):
     d, _ = env
-    for path in ("/v1/filter", "/v1/filter/stats", "/v1/filter/drops"):
+    r = d.put_state({"nexthop_mac": MAC, "filter": RULES})
+    assert r.status == 200 and "filter_pending" not in r.json, r  # the state is node-neutral
+    for path in ("/v1/filter/stats", "/v1/filter/drops"):
         r = d.get(path)
-        assert r.status == 501 and r.error()["code"] == "not_implemented", r
-    r = d.put_state({"nexthop_mac": MAC, "filter": {}})
-    assert r.status == 501 and r.error()["field"] == "filter", r
+        assert r.status == 503 and r.error()["code"] == "filter_unavailable", r
+    assert d.get("/v1/filter").json["filter"]["deny"]["mode"] == "enforce"
+    assert "sluice_filter_" not in d.get("/metrics").raw
 
 
 # --------------------------------------------------------------------------
