@@ -20,6 +20,8 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include <systemd/sd-daemon.h>
+
 #include <sluice/ctl.h>
 
 #include "effective.h"
@@ -336,8 +338,21 @@ out:
 void
 sld_reconcile_loop(struct sld *d)
 {
+	uint64_t wd_usec = 0, last = 0;
+
+	/*
+	 * The watchdog is fed from this loop, so it says the reconciler turns:
+	 * a push may hold it for up to SLD_DP_APPLY_TIMEOUT (WatchdogSec must
+	 * be above that, docs/sluiced.md).
+	 */
+	if (sd_watchdog_enabled(0, &wd_usec) <= 0)
+		wd_usec = 0;
 	while (!d->quit) {
 		reconcile_once(d);
+		if (wd_usec > 0 && sld_now_ms() - last >= wd_usec / 2000) {
+			sd_notify(0, "WATCHDOG=1");
+			last = sld_now_ms();
+		}
 		sleep_or_wake(d);
 	}
 }

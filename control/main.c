@@ -14,6 +14,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <systemd/sd-daemon.h>
+
 #include <sluice/ctl.h>
 #include <sluice/filter.h>
 
@@ -309,8 +311,11 @@ main(int argc, char **argv)
 	sld_log(LOG_INFO, "ready: version %llu, API on %s%s%s, dataplane %s",
 		(unsigned long long)sld_version(d), d->opts.socket, d->opts.listen ? " and " : "",
 		d->opts.listen ? d->opts.listen : "", d->opts.dp_socket);
+	/* systemd Type=notify: ready once the API listens (no-op without NOTIFY_SOCKET). */
+	sd_notifyf(0, "READY=1\nSTATUS=version %llu", (unsigned long long)sld_version(d));
 	sld_reconcile_loop(d);
 	sld_log(LOG_INFO, "stopping");
+	sd_notify(0, "STOPPING=1");
 	rc = 0;
 out:
 	sld_api_stop(d);

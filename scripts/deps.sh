@@ -10,7 +10,7 @@ PACKAGES=(
 	libdpdk-dev dpdk dpdk-dev
 	libbpf-dev bpftool linux-libc-dev
 	libjansson-dev
-	libmicrohttpd-dev libev-dev
+	libmicrohttpd-dev libev-dev libsystemd-dev
 	# tests
 	check valgrind
 	python3

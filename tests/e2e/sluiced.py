@@ -59,7 +59,7 @@ class Response:
 class Sluiced:
     """One sluiced process with its own state directory and sockets."""
 
-    def __init__(self, workdir, dp_socket, ns=None, extra=(), tag="sld"):
+    def __init__(self, workdir, dp_socket, ns=None, extra=(), tag="sld", env=None):
         self.workdir = workdir
         self.sock = os.path.join(workdir, f"{tag}.sock")
         self.state_dir = os.path.join(workdir, f"{tag}-state")
@@ -67,6 +67,7 @@ class Sluiced:
         self.log_path = os.path.join(workdir, f"{tag}.log")
         self.ns = ns
         self.extra = list(extra)
+        self.env = env  # extra environment variables
         self.proc = None
         self.tcp = None  # (host, port) when --listen is given
 
@@ -76,8 +77,9 @@ class Sluiced:
         if self.ns:
             cmd = ["ip", "netns", "exec", self.ns] + cmd
         log = open(self.log_path, "ab")
+        env = dict(os.environ, **self.env) if self.env else None
         self.proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT,
-                                     stdin=subprocess.DEVNULL)
+                                     stdin=subprocess.DEVNULL, env=env)
         log.close()
         if wait:
             self.wait_ready(timeout)

@@ -865,3 +865,46 @@ def test_reads_answer_while_a_push_is_stalled(env):
         results["first"]
     assert results["second"].status == 412, results["second"]
     assert d.version() == 2 and dp.last()["vips"][0]["backends"][0]["weight"] == 5
+
+
+# --------------------------------------------------------------------------
+# systemd: Type=notify readiness and the watchdog
+
+
+def test_sd_notify_ready_and_watchdog(fresh):
+    work, started = fresh
+    dp = FakeDP(os.path.join(work, "dp.sock")).start()
+    started.append(dp)
+    path = os.path.join(work, "notify.sock")
+    ns = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    ns.bind(path)
+    ns.settimeout(5)
+    try:
+        d = Sluiced(work, dp.path, env={"NOTIFY_SOCKET": path, "WATCHDOG_USEC": "400000"})
+        started.append(d)
+        d.start(wait=False)
+        msgs = []
+        deadline = time.monotonic() + 10
+        while not any("READY=1" in m for m in msgs) and time.monotonic() < deadline:
+            msgs.append(ns.recv(4096).decode())
+        assert any("READY=1" in m for m in msgs), msgs[:5]
+        # Ready means the API answers.
+        assert d.get("/v1/status", timeout=2).status == 200
+        assert any("STATUS=version 0" in m for m in msgs), msgs
+        # Fed at half the watchdog period from the reconcile loop.
+        dogs = 0
+        deadline = time.monotonic() + 3
+        while dogs < 3 and time.monotonic() < deadline:
+            dogs += "WATCHDOG=1" in ns.recv(4096).decode()
+        assert dogs >= 3, f"{dogs} watchdog pings"
+        d.stop()
+        rest = []
+        ns.settimeout(2)
+        try:
+            while True:
+                rest.append(ns.recv(4096).decode())
+        except socket.timeout:
+            pass
+        assert any("STOPPING=1" in m for m in rest), rest
+    finally:
+        ns.close()
