@@ -454,6 +454,41 @@ bad:
 	return -EINVAL;
 }
 
+static int
+hexval(char c)
+{
+	return c >= '0' && c <= '9'   ? c - '0'
+	       : c >= 'a' && c <= 'f' ? c - 'a' + 10
+	       : c >= 'A' && c <= 'F' ? c - 'A' + 10
+				      : -1;
+}
+
+/*
+ * %-decoding of paths and query arguments, in place. "%00" is left as it
+ * is: decoded, it would end the C string early and "/v1/vips/.../80%00/x"
+ * would be read as "/v1/vips/.../80".
+ */
+static size_t
+unescape(void *cls, struct MHD_Connection *c, char *s)
+{
+	char *r = s, *w = s;
+
+	(void)cls;
+	(void)c;
+	while (*r != '\0') {
+		int hi = r[0] == '%' ? hexval(r[1]) : -1, lo = hi >= 0 ? hexval(r[2]) : -1;
+
+		if (hi >= 0 && lo >= 0 && (hi | lo) != 0) {
+			*w++ = (char)(hi << 4 | lo);
+			r += 3;
+		} else {
+			*w++ = *r++;
+		}
+	}
+	*w = '\0';
+	return (size_t)(w - s);
+}
+
 /*
  * One thread per connection: a write waiting for its push to sluice-dp
  * holds its own thread only, never a GET on another connection. Idle
@@ -471,7 +506,7 @@ serve(int fd, struct listener *l, const struct sld_opts *o)
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_CONNECTION_TIMEOUT,
 		o->client_timeout_s, MHD_OPTION_CONNECTION_LIMIT, o->max_clients,
 		MHD_OPTION_PER_IP_CONNECTION_LIMIT, l->tcp ? o->max_clients_per_ip : 0u,
-		MHD_OPTION_END);
+		MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL, MHD_OPTION_END);
 }
 
 int

@@ -136,6 +136,10 @@ dp_metrics(struct buf *b, const json_t *stats)
 		"Packets dropped by the dataplane, by reason.");
 	json_object_foreach((json_t *)drops, k, v)
 	{
+		/* A label value from another process: only [a-z0-9_], so it cannot
+		 * close the label or the line (the dataplane's reasons are such). */
+		if (strspn(k, "abcdefghijklmnopqrstuvwxyz0123456789_") != strlen(k) || !*k)
+			continue;
 		put(b, "sluice_dataplane_drops_total{reason=\"%s\"} %lld\n", k,
 			(long long)json_integer_value(v));
 	}

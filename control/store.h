@@ -30,8 +30,9 @@ struct sld_store {
 /*
  * Open (creating it when new: version 0, the empty state, committed by
  * "sluiced") the state directory @dir. *@version_doc gets the current
- * version's file (new reference). @return 0; -errno with @err filled
- * ("DIR/current: ...").
+ * version's file (new reference). A read-only directory that holds a state
+ * opens (reads work, every commit fails with -EROFS). @return 0; -errno
+ * with @err filled ("DIR/current: ...").
  */
 int sld_store_open(
 	struct sld_store *s, const char *dir, json_t **version_doc, char *err, size_t errlen);

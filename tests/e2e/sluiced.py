@@ -303,7 +303,9 @@ class FakeDP:
                                       for b in v.get("backends", [])]}
                         for v in self.config.get("vips", [])]
                 return {"ok": True, "generation": self.generation, "uptime_s": up,
-                        "vips": vips, "drops": {"no_backend": 2, "parse_trunc_ip4": 1},
+                        # The last reason is hostile: it must not break the metrics text.
+                        "vips": vips, "drops": {"no_backend": 2, "parse_trunc_ip4": 1,
+                                                  "x\"} 1\nsluice_injected{a=\"": 3},
                         "workers": [{"worker": 0, "conntrack_entries": 5,
                                      "conntrack_capacity": 1024}]}
             return {"ok": False, "error": f"unknown request type {typ}"}

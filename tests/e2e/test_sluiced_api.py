@@ -908,3 +908,184 @@ def test_sd_notify_ready_and_watchdog(fresh):
         assert any("STOPPING=1" in m for m in rest), rest
     finally:
         ns.close()
+
+
+# --------------------------------------------------------------------------
+# Hostile clients and a hostile disk
+
+
+def raw_exchange(d, data, timeout=5):
+    """Send raw bytes on the Unix socket; return what comes back until close."""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as c:
+        c.settimeout(timeout)
+        c.connect(d.sock)
+        c.sendall(data)
+        out = b""
+        try:
+            while True:
+                chunk = c.recv(65536)
+                if not chunk:
+                    break
+                out += chunk
+        except (socket.timeout, ConnectionResetError):
+            pass
+        return out.decode(errors="replace")
+
+
+def test_hostile_requests(env):
+    d, _ = env
+    assert d.put_state(state()).status == 200
+    # Paths: too long, traversal, overflowing numbers, bytes that are not text.
+    r = d.get("/v1/vips/" + "a" * 300)
+    assert r.status == 414 and r.error()["code"] == "too_long", r
+    for path, status in [("/v1/history/../../../etc/passwd", 404),
+                         ("/v1/history/%2e%2e%2f%2e%2e%2fetc%2fpasswd", 404),
+                         ("/v1/history/99999999999999999999", 400),
+                         ("/v1/history/-1", 400), ("/v1/history/1x", 400),
+                         ("/v1/vips/tcp/192.0.2.80/80%00/x", 404),
+                         ("/v1/vips/tcp/%ff%fe/80", 400)]:
+        r = d.get(path)
+        assert r.status == status, (path, r)
+    r = d.write("POST", "/v1/rollback", {"version": 2 ** 63 - 1})
+    assert r.status == 404, r
+    r = d.write("POST", "/v1/rollback", {"version": 1.5})
+    assert r.status == 400 and r.error()["field"] == "version", r
+    r = d.request("PUT", "/v1/state", body=state(),
+                  headers={"If-Match": '"99999999999999999999"'})
+    assert r.status == 400 and r.error()["field"] == "If-Match", r
+    # Nothing from the request reaches a response header.
+    head = raw_exchange(d, b"GET /v1/x%0d%0aSet-Cookie:%20a=b HTTP/1.1\r\nHost: x\r\n"
+                           b"Connection: close\r\n\r\n")
+    assert head.startswith("HTTP/1.1 404") and "\r\nSet-Cookie" not in head, head
+    # A 100 kB header: refused by the HTTP layer, the daemon is fine.
+    head = raw_exchange(d, b"GET /v1/state HTTP/1.1\r\nHost: x\r\nX-Big: " +
+                        b"a" * 100000 + b"\r\n\r\n")
+    assert head == "" or head.split()[1] in ("400", "413", "414", "431"), head[:100]
+    assert d.get("/v1/state").status == 200 and d.alive()
+    # Deeply nested JSON: refused as JSON, no stack exhaustion.
+    r = d.put_state(None, raw=b"[" * 100000 + b"]" * 100000)
+    assert r.status == 400 and r.error()["code"] == "bad_json", r
+    deep = b'{"vips": [{"health_check": ' + b'{"a": ' * 1000 + b"1" + b"}" * 1000 + b"}]}"
+    r = d.put_state(None, raw=deep)
+    assert r.status == 400, r
+    assert d.version() == 1 and d.alive()
+
+
+def test_idle_and_greedy_clients(env):
+    """An idle connection (a request sent a byte at a time, or never) is
+    closed after --client-timeout; one TCP address gets at most
+    --max-clients-per-ip connections, and others are still served."""
+    d, _ = env
+    d.stop()
+    tokens = os.path.join(d.workdir, "tokens")
+    with open(tokens, "w") as f:
+        f.write("ci admin aaaaaaaaaaaaaaaaaaaaaaaa\n")
+    os.chmod(tokens, 0o600)
+    port = free_port()
+    d.extra = ["--client-timeout", "1", "--max-clients-per-ip", "4", "--listen",
+               f"127.0.0.1:{port}", "--tokens", tokens]
+    d.start()
+    slow = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    slow.settimeout(6)
+    slow.connect(d.sock)
+    slow.sendall(b"GET /v1/state HTTP/1.1\r\nHo")  # and nothing more
+    t0 = time.monotonic()
+    try:
+        assert slow.recv(100) == b"", "an idle connection was not closed"
+    except ConnectionResetError:
+        pass
+    assert time.monotonic() - t0 < 5  # the bounded wait: timeout 1 s plus a margin
+    slow.close()
+    d.stop()
+    d.extra[1] = "30"  # --client-timeout: the held connections must stay
+    d.start()
+    held = []
+    try:
+        for _ in range(4):
+            c = socket.create_connection(("127.0.0.1", port), timeout=3)
+            c.sendall(b"GET /v1/state HTTP/1.1\r\n")  # keep it open
+            held.append(c)
+        extra = socket.create_connection(("127.0.0.1", port), timeout=3)
+        held.append(extra)
+        answer = b""
+        try:
+            extra.sendall(b"GET /v1/state HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            answer = extra.recv(100)
+        except (ConnectionResetError, BrokenPipeError):
+            pass
+        assert answer == b"", f"a fifth connection from one address was served: {answer!r}"
+        # Other listeners (and so other clients) are still served.
+        assert d.get("/v1/state").status == 200
+    finally:
+        for c in held:
+            c.close()
+    admin = {"Authorization": "Bearer aaaaaaaaaaaaaaaaaaaaaaaa"}
+    assert wait_for(lambda: d.get("/v1/state", tcp=("127.0.0.1", port),
+                                  headers=admin).status == 200, timeout=3)
+
+
+@pytest.fixture
+def small_disk(env):
+    """sluiced whose state directory is on a 1 MiB tmpfs of our own."""
+    d, dp = env
+    d.stop()
+    mnt = os.path.join(d.workdir, "small")
+    os.makedirs(mnt)
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", mnt], check=True)
+    try:
+        d.state_dir = os.path.join(mnt, "state")
+        d.start()
+        yield d, dp, mnt
+    finally:
+        d.stop()
+        subprocess.run(["umount", "-l", mnt], check=False)
+
+
+def fill(mnt):
+    """Fill the file system; return the filler's path."""
+    path = os.path.join(mnt, "filler")
+    with open(path, "wb") as f:
+        try:
+            while True:
+                f.write(b"\0" * 65536)
+                f.flush()
+        except OSError:
+            pass
+    return path
+
+
+def test_full_or_read_only_state_dir(small_disk):
+    d, dp, mnt = small_disk
+    assert d.put_state(state()).status == 200
+    before = d.state()
+    filler = fill(mnt)
+    big = state(weights=tuple(range(1, 200)))  # a version file larger than what is left
+    r = d.put_state(big)
+    assert r.status == 500 and r.error()["code"] == "internal", r
+    assert "No space left on device" in r.error()["message"], r
+    assert "version 1 is current" in r.error()["message"], r
+    assert d.version() == 1 and d.state() == before
+    # The dataplane had taken the new config: the reconciler puts version 1 back.
+    assert wait_for(lambda: len(dp.last()["vips"][0]["backends"]) == 2, timeout=3), \
+        dp.last()["vips"][0]["backends"][:3]
+    assert wait_for(lambda: d.get("/v1/status").json["dataplane"]["current"], timeout=3)
+    os.unlink(filler)
+    r = d.put_state(big)
+    assert r.status == 200 and r.json["version"] == 2, r
+    # Read-only (remounted while sluiced is stopped: it holds the audit log
+    # open): it starts and serves reads; a write is 500 with the reason.
+    d.stop()
+    subprocess.run(["mount", "-o", "remount,ro", mnt], check=True)
+    d.start()
+    assert d.version() == 2 and d.get("/v1/history").status == 200
+    r = d.put_state(state(weights=(3, 4)))
+    assert r.status == 500 and "Read-only file system" in r.error()["message"], r
+    assert d.version() == 2 and d.alive()
+    d.stop()
+    subprocess.run(["mount", "-o", "remount,rw", mnt], check=True)
+    d.start()
+    assert d.put_state(state(weights=(3, 4))).json["version"] == 3
+    # Restarted, it reads back exactly what was committed, nothing half-written.
+    d.stop()
+    d.start()
+    assert d.version() == 3 and [b["weight"] for b in d.state()["vips"][0]["backends"]] == [3, 4]
