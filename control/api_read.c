@@ -10,6 +10,7 @@
 #include <sluice/ctl.h>
 
 #include "api.h"
+#include "node.h"
 
 json_t *
 sld_dp_stats(struct sld *d)
@@ -159,6 +160,15 @@ sld_api_metrics(struct sld_req *r, struct sld_resp *o)
 
 	o->text = sld_metrics(r->d, stats);
 	json_decref(stats);
+	if (o->text != NULL && r->d->nstate != NULL) {
+		char *nm = sld_node_metrics(r->d), *all = NULL;
+
+		if (nm == NULL || asprintf(&all, "%s%s", o->text, nm) < 0)
+			all = NULL;
+		free(nm);
+		free(o->text);
+		o->text = all;
+	}
 	if (o->text == NULL) {
 		sld_resp_fail(o, 500, "internal", "", "out of memory");
 		return;

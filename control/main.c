@@ -17,6 +17,7 @@
 #include <sluice/ctl.h>
 
 #include "log.h"
+#include "node.h"
 #include "sld.h"
 
 #define DEFAULT_SOCKET	  "/run/sluice/sluiced.sock"
@@ -47,6 +48,16 @@ usage(FILE *f)
 		"                           sluice-dp restarted with -c FILE starts from it\n"
 		"      --node NAME          node name in /v1/status (default: the host name)\n"
 		"      --max-checks N       health checks running at once (default 64)\n"
+		"\n"
+		"Cluster operation (docs/cluster.md): announce VIP prefixes through BIRD while\n"
+		"this node can serve them.\n"
+		"      --bird-socket PATH   BIRD's control socket; without it nothing is announced\n"
+		"      --bird-include FILE  the file of announced prefixes that bird.conf includes\n"
+		"                           (required with --bird-socket)\n"
+		"      --maintenance-file PATH  while PATH exists the node is in maintenance:\n"
+		"                           it announces nothing (also: PUT /v1/node)\n"
+		"      --announce-rule all|any  an address with several VIPs is announced when\n"
+		"                           all of them (default) or any has enough healthy backends\n"
 		"  -v, --verbose            log debug messages\n"
 		"  -h, --help               this text\n",
 		DEFAULT_SOCKET, DEFAULT_STATE_DIR, SL_CTL_DEFAULT_SOCK);
@@ -81,6 +92,10 @@ parse_opts(int argc, char **argv, struct sld_opts *o)
 		{"dp-config", required_argument, NULL, 'C'},
 		{"node", required_argument, NULL, 'N'},
 		{"max-checks", required_argument, NULL, 'm'},
+		{"bird-socket", required_argument, NULL, 'B'},
+		{"bird-include", required_argument, NULL, 'I'},
+		{"maintenance-file", required_argument, NULL, 'F'},
+		{"announce-rule", required_argument, NULL, 'R'},
 		{"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
@@ -121,6 +136,26 @@ parse_opts(int argc, char **argv, struct sld_opts *o)
 				return -EINVAL;
 			}
 			break;
+		case 'B':
+			o->bird_socket = optarg;
+			break;
+		case 'I':
+			o->bird_include = optarg;
+			break;
+		case 'F':
+			o->maintenance_file = optarg;
+			break;
+		case 'R':
+			if (strcmp(optarg, "all") == 0)
+				o->announce_rule = SLD_ANNOUNCE_ALL;
+			else if (strcmp(optarg, "any") == 0)
+				o->announce_rule = SLD_ANNOUNCE_ANY;
+			else {
+				fprintf(stderr, "sluiced: --announce-rule: '%s' is not all or any\n",
+					optarg);
+				return -EINVAL;
+			}
+			break;
 		case 'v':
 			sld_log_level(LOG_DEBUG);
 			break;
@@ -134,6 +169,10 @@ parse_opts(int argc, char **argv, struct sld_opts *o)
 	}
 	if (optind != argc) {
 		fprintf(stderr, "sluiced: unexpected argument '%s'\n", argv[optind]);
+		return -EINVAL;
+	}
+	if ((o->bird_socket == NULL) != (o->bird_include == NULL)) {
+		fprintf(stderr, "sluiced: --bird-socket and --bird-include go together\n");
 		return -EINVAL;
 	}
 	if (o->listen != NULL && o->tokens == NULL) {
@@ -214,6 +253,10 @@ main(int argc, char **argv)
 		fprintf(stderr, "sluiced: %s\n", err);
 		return 1;
 	}
+	if (sld_node_init(d, err, sizeof(err)) < 0) {
+		fprintf(stderr, "sluiced: %s\n", err);
+		goto out;
+	}
 	d->health = sld_health_create(d->opts.max_checks, sld_wake, d);
 	if (d->health == NULL) {
 		fprintf(stderr, "sluiced: health checker: out of memory\n");
@@ -238,6 +281,7 @@ main(int argc, char **argv)
 out:
 	sld_api_stop(d);
 	sld_health_destroy(d->health);
+	sld_node_fini(d);
 	sld_store_close(&d->store);
 	sld_state_free(&d->state);
 	free(d->pushed);
