@@ -165,7 +165,7 @@ sld_bird_configure(const char *sock, int timeout_ms, char *err, size_t errlen)
 		goto out;
 	}
 	err[0] = '\0';
-	if (write(fd, cmd, sizeof(cmd) - 1) != (ssize_t)(sizeof(cmd) - 1)) {
+	if (send(fd, cmd, sizeof(cmd) - 1, MSG_NOSIGNAL) != (ssize_t)(sizeof(cmd) - 1)) {
 		rc = -errno;
 		snprintf(err, errlen, "BIRD control socket %s: %s", sock, strerror(errno));
 		goto out;
