@@ -163,6 +163,7 @@ struct dp_ctx {
 	volatile bool quit;
 	uint64_t start_tsc;
 	struct rte_mempool *pool;
+	const char *filter_pin_root; /* XDP filter maps: <root>/<ifname>/; NULL = not pinned */
 };
 
 extern struct dp_ctx dp;

@@ -16,6 +16,8 @@ PACKAGES=(
 	python3
 	# end-to-end tests and the topology demo
 	python3-pytest python3-scapy nginx-light curl wrk iproute2 tcpdump iputils-ping ethtool
+	# the XDP filter: flood generator for manual runs, xdp-filter as the benchmark's reference
+	hping3 xdp-tools
 )
 
 if [ "$(id -u)" -ne 0 ]; then

@@ -165,6 +165,11 @@ def cleanup_stale():
         owner = os.path.basename(d)[len(NS_PREFIX):].split("-")[0]
         if owner.isdigit() and not pid_alive(int(owner)) and not os.environ.get("SLUICE_E2E_KEEP"):
             shutil.rmtree(d, ignore_errors=True)
+    for d in glob.glob(f"/run/{NS_PREFIX}*-bpf"):
+        owner = os.path.basename(d)[len(NS_PREFIX):].split("-")[0]
+        if owner.isdigit() and not pid_alive(int(owner)):
+            run(["umount", d], check=False)
+            shutil.rmtree(d, ignore_errors=True)
     for d in glob.glob("/var/run/dpdk/sle2e*"):
         m = re.match(r"sle2e(\d+)", os.path.basename(d))  # sle2e<pid>, sle2e<pid>n<node>
         owner = m.group(1) if m else ""
@@ -352,6 +357,7 @@ class LBNode:
         self.ctl_sock = os.path.join(topo.workdir, f"ctl{sfx}.sock")
         self.log = os.path.join(topo.workdir, f"sluice-dp{sfx}.log")
         self.cfg_path = os.path.join(topo.workdir, f"config{sfx}.json")
+        self.pin_root = topo.bpffs if i == 0 else os.path.join(topo.bpffs, f"n{i}")
         self.proc = None
 
 
@@ -367,6 +373,11 @@ class Topology:
         self.vip_routes = vip_routes
         keys = ["cl", "rt"] + [lb_addrs(i)[3] for i in range(lbs)] + ["b1", "b2", "b3", "at"]
         self.ns = {k: f"{NS_PREFIX}{self.tag}-{k}" for k in keys}
+        # The XDP filter's pinned maps: a bpffs of our own in the root mount
+        # namespace, visible from every `ip netns exec` (which remounts /sys).
+        # Maps are pinned per interface name, and every node's is lb0: node
+        # i > 0 pins under a directory of its own in it.
+        self.bpffs = f"/run/{NS_PREFIX}{self.tag}-bpf"
         self.workdir = workdir or tempfile.mkdtemp(prefix=f"sle2e-{self.tag}-")
         self.lbs = [LBNode(self, i) for i in range(lbs)]
         # Node 0 under the names the single-LB tests use.
@@ -391,6 +402,8 @@ class Topology:
         """Build everything except sluice-dp (start_lb()). On failure, tears down."""
         try:
             cleanup_stale()
+            os.makedirs(self.bpffs, exist_ok=True)
+            run(["mount", "-t", "bpf", "bpf", self.bpffs])
             self._namespaces()
             self._links()
             self._router()
@@ -556,17 +569,19 @@ ip link set dev eth0 xdpdrv obj {self.decap_obj} sec xdp
         cmd = [self.sluice_dp, "-l", "0,1", "--file-prefix", n.file_prefix, "--no-pci",
                "--huge-dir", "/dev/hugepages", "--huge-unlink", "--",
                "-c", n.cfg_path, "-s", n.ctl_sock, "--af-xdp", "lb0",
-               "--idle-sleep-us", "100"]
+               "--idle-sleep-us", "100", "--filter-pin-root", n.pin_root]
         if self.xdp_front_obj and os.path.exists(self.xdp_front_obj):
             cmd += ["--xdp-prog", self.xdp_front_obj]
         cmd += list(extra_args)
         name = "sluice-dp" if node == 0 else f"sluice-dp-n{node}"
+        os.makedirs(n.pin_root, exist_ok=True)
         n.proc = self.spawn(name, n.ns, cmd, log=n.log)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if n.proc.poll() is not None:
                 raise TopoError(f"{name} exited with {n.proc.returncode}:\n"
                                 f"{self.lb_log_tail(node=node)}")
+            # The log is appended to: after a restart, only what the new process wrote counts.
             if "sluice-dp: forwarding on" in self.lb_log_text(node)[log_start:]:
                 return
             time.sleep(0.1)
@@ -652,13 +667,35 @@ ip link set dev eth0 xdpdrv obj {self.decap_obj} sec xdp
         """Per-CPU {packets, bytes} counters of an XDP program's stats map,
         summed over CPUs: {name: packets}."""
         mid = self.xdp_map_id(ns, iface, map_name)
+        info = json.loads(run(["bpftool", "-j", "map", "show", "id", str(mid)]).stdout)
+        if info.get("type") == "array_of_maps":
+            # The front program's counters live in a plugged inner map (docs/filter.md).
+            outer = json.loads(run(["bpftool", "-j", "map", "dump", "id", str(mid)]).stdout)
+            if not outer:
+                raise TopoError(f"{map_name} on {iface}: no inner map plugged in")
+            e = outer[0]
+            inner = e.get("inner_map_id") or (e.get("formatted") or {}).get("inner_map_id")
+            if inner is None:
+                v = e["value"]
+                inner = int.from_bytes(bytes(int(b, 16) for b in v), "little") \
+                    if isinstance(v, list) else int(v)
+            mid = int(inner)
         dump = json.loads(run(["bpftool", "-j", "map", "dump", "id", str(mid)]).stdout)
         out = {}
+
+        def le(hexbytes):
+            return int.from_bytes(bytes(int(b, 16) for b in hexbytes), "little")
+
         for e in dump:
-            f = e["formatted"]
-            k = f["key"]
+            if "formatted" in e:  # a map with BTF (the decap program's own)
+                f = e["formatted"]
+                k = f["key"]
+                packets = sum(v["value"]["packets"] for v in f["values"])
+            else:  # raw: key bytes, per-CPU struct sl_xdp_counter {packets, bytes}
+                k = le(e["key"])
+                packets = sum(le(v["value"][:8]) for v in e["values"])
             name = names[k] if k < len(names) else str(k)
-            out[name] = sum(v["value"]["packets"] for v in f["values"])
+            out[name] = packets
         return out
 
     def xdp_front_stats(self):
@@ -686,6 +723,10 @@ ip link set dev eth0 xdpdrv obj {self.decap_obj} sec xdp
         self.procs = []
         for ns in self.ns.values():
             _netns_delete(ns)
+        if os.path.ismount(self.bpffs):
+            run(["umount", self.bpffs], check=False)
+        if os.path.isdir(self.bpffs):
+            shutil.rmtree(self.bpffs, ignore_errors=True)
         if not os.environ.get("SLUICE_E2E_KEEP"):
             shutil.rmtree(self.workdir, ignore_errors=True)
         else:
