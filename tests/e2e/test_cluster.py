@@ -26,6 +26,7 @@ import json
 import os
 import signal
 import sys
+import threading
 import time
 import uuid
 
@@ -127,6 +128,41 @@ def survive(conns, event, capsys):
                   "w") as f:
             json.dump([{"event": e, "survived": s, "total": t} for e, s, t in SURVIVAL], f)
     return ok, lost
+
+
+class Busy:
+    """Requests on every held connection, round after round, in a thread, while
+    the test breaks something: the data keeps flowing through the failover.
+    A connection that fails once is lost (and left alone after)."""
+
+    def __init__(self, conns):
+        self.conns = conns
+        self.stop = threading.Event()
+        self.lost = {}
+        self.requests = 0
+        self.th = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self):
+        while not self.stop.is_set():
+            for i, (k, be) in enumerate(self.conns):
+                if i in self.lost or self.stop.is_set():
+                    continue
+                try:
+                    status, body = k.get(f"/busy-{i}")
+                    if status != 200 or backend_of(body) != be:
+                        self.lost[i] = (status, body.strip())
+                    self.requests += 1
+                except Exception as e:
+                    self.lost[i] = (type(e).__name__, str(e))
+
+    def __enter__(self):
+        self.th.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        self.th.join(30)
+        return False
 
 
 def node_view(d):
@@ -252,8 +288,14 @@ def test_drain_by_api_and_file(cl, conns, capsys):
 
 def test_dataplane_death_withdraws_and_flows_survive(cl, conns, capsys):
     n = cl.t.lbs[1]
-    cl.t.stop_lb(1, sig=signal.SIGKILL)
-    took = cl.wait_nexthops([0, 2])
+    with Busy(conns) as busy:
+        time.sleep(0.5)
+        cl.t.stop_lb(1, sig=signal.SIGKILL)
+        took = cl.wait_nexthops([0, 2])
+        time.sleep(1.0)
+    assert not busy.lost, busy.lost
+    assert busy.requests > len(conns), busy.requests
+    print(f"{busy.requests} requests on the {len(conns)} connections across the failover")
     v = node_view(cl.sluiced[1])
     assert all("dataplane down" in p["reasons"] for p in v["announce"]["prefixes"]), v
     ok, lost = survive(conns, "node1's dataplane killed", capsys)
