@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "api.h"
+#include "etcd.h"
 #include "log.h"
 #include "node.h"
 #include "store.h"
@@ -44,6 +45,8 @@ node_view(struct sld *d)
 		"maintenance_file", "path", d->opts.maintenance_file, "present", nd->maint_file,
 		"announce", ann);
 	pthread_mutex_unlock(&nd->lock);
+	if (j != NULL)
+		json_object_set_new(j, "store", sld_etcd_json(d) ?: json_null());
 	return j;
 }
 

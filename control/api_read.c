@@ -10,6 +10,7 @@
 #include <sluice/ctl.h>
 
 #include "api.h"
+#include "etcd.h"
 #include "node.h"
 
 json_t *
@@ -161,11 +162,12 @@ sld_api_metrics(struct sld_req *r, struct sld_resp *o)
 	o->text = sld_metrics(r->d, stats);
 	json_decref(stats);
 	if (o->text != NULL && r->d->nstate != NULL) {
-		char *nm = sld_node_metrics(r->d), *all = NULL;
+		char *nm = sld_node_metrics(r->d), *em = sld_etcd_metrics(r->d), *all = NULL;
 
-		if (nm == NULL || asprintf(&all, "%s%s", o->text, nm) < 0)
+		if (nm == NULL || em == NULL || asprintf(&all, "%s%s%s", o->text, nm, em) < 0)
 			all = NULL;
 		free(nm);
+		free(em);
 		free(o->text);
 		o->text = all;
 	}

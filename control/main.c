@@ -16,12 +16,14 @@
 
 #include <sluice/ctl.h>
 
+#include "etcd.h"
 #include "log.h"
 #include "node.h"
 #include "sld.h"
 
 #define DEFAULT_SOCKET	  "/run/sluice/sluiced.sock"
 #define DEFAULT_STATE_DIR "/var/lib/sluice"
+#define DEFAULT_ETCD_KEY  "/sluice/state"
 
 static struct sld daemon_ctx;
 
@@ -51,16 +53,25 @@ usage(FILE *f)
 		"\n"
 		"Cluster operation (docs/cluster.md): announce VIP prefixes through BIRD while\n"
 		"this node can serve them.\n"
-		"      --bird-socket PATH   BIRD's control socket; without it nothing is announced\n"
-		"      --bird-include FILE  the file of announced prefixes that bird.conf includes\n"
+		"      --bird-socket PATH   BIRD's control socket; without it nothing is "
+		"announced\n"
+		"      --bird-include FILE  the file of announced prefixes that bird.conf "
+		"includes\n"
 		"                           (required with --bird-socket)\n"
 		"      --maintenance-file PATH  while PATH exists the node is in maintenance:\n"
 		"                           it announces nothing (also: PUT /v1/node)\n"
 		"      --announce-rule all|any  an address with several VIPs is announced when\n"
-		"                           all of them (default) or any has enough healthy backends\n"
+		"                           all of them (default) or any has enough healthy "
+		"backends\n"
+		"      --etcd URL           take the state from etcd (http://HOST:PORT, its v3 "
+		"JSON\n"
+		"                           gateway): watch --etcd-key, apply each valid "
+		"revision,\n"
+		"                           refuse (and keep the running state) an invalid one\n"
+		"      --etcd-key KEY       the key holding the state document (default %s)\n"
 		"  -v, --verbose            log debug messages\n"
 		"  -h, --help               this text\n",
-		DEFAULT_SOCKET, DEFAULT_STATE_DIR, SL_CTL_DEFAULT_SOCK);
+		DEFAULT_SOCKET, DEFAULT_STATE_DIR, SL_CTL_DEFAULT_SOCK, DEFAULT_ETCD_KEY);
 }
 
 static int
@@ -96,6 +107,8 @@ parse_opts(int argc, char **argv, struct sld_opts *o)
 		{"bird-include", required_argument, NULL, 'I'},
 		{"maintenance-file", required_argument, NULL, 'F'},
 		{"announce-rule", required_argument, NULL, 'R'},
+		{"etcd", required_argument, NULL, 'E'},
+		{"etcd-key", required_argument, NULL, 'K'},
 		{"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
@@ -151,10 +164,21 @@ parse_opts(int argc, char **argv, struct sld_opts *o)
 			else if (strcmp(optarg, "any") == 0)
 				o->announce_rule = SLD_ANNOUNCE_ANY;
 			else {
-				fprintf(stderr, "sluiced: --announce-rule: '%s' is not all or any\n",
+				fprintf(stderr,
+					"sluiced: --announce-rule: '%s' is not all or any\n",
 					optarg);
 				return -EINVAL;
 			}
+			break;
+		case 'E':
+			o->etcd = optarg;
+			break;
+		case 'K':
+			if (optarg[0] == '\0' || strlen(optarg) > 200) {
+				fprintf(stderr, "sluiced: --etcd-key: 1 to 200 bytes\n");
+				return -EINVAL;
+			}
+			o->etcd_key = optarg;
 			break;
 		case 'v':
 			sld_log_level(LOG_DEBUG);
@@ -223,7 +247,8 @@ main(int argc, char **argv)
 		.socket_mode = 0660,
 		.state_dir = DEFAULT_STATE_DIR,
 		.dp_socket = SL_CTL_DEFAULT_SOCK,
-		.max_checks = 64};
+		.max_checks = 64,
+		.etcd_key = DEFAULT_ETCD_KEY};
 	if (parse_opts(argc, argv, &d->opts) < 0)
 		return 2;
 	pthread_mutex_init(&d->lock, NULL);
@@ -272,6 +297,10 @@ main(int argc, char **argv)
 		fprintf(stderr, "sluiced: %s\n", err);
 		goto out;
 	}
+	if (sld_etcd_start(d, err, sizeof(err)) < 0) {
+		fprintf(stderr, "sluiced: %s\n", err);
+		goto out;
+	}
 	sld_log(LOG_INFO, "ready: version %llu, API on %s%s%s, dataplane %s",
 		(unsigned long long)d->version, d->opts.socket, d->opts.listen ? " and " : "",
 		d->opts.listen ? d->opts.listen : "", d->opts.dp_socket);
@@ -279,6 +308,7 @@ main(int argc, char **argv)
 	sld_log(LOG_INFO, "stopping");
 	rc = 0;
 out:
+	sld_etcd_stop(d); /* before the health checker: a commit from it uses the checker */
 	sld_api_stop(d);
 	sld_health_destroy(d->health);
 	sld_node_fini(d);

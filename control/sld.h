@@ -56,6 +56,8 @@ struct sld_opts {
 	const char *bird_include;     /* the file of announced prefixes BIRD includes */
 	const char *maintenance_file; /* exists: node in maintenance */
 	unsigned int announce_rule;   /* enum sld_announce_rule */
+	const char *etcd;	      /* etcd client URL, or NULL: no shared store (etcd.h) */
+	const char *etcd_key;	      /* the key holding the state document */
 };
 
 struct sld {
@@ -80,6 +82,7 @@ struct sld {
 
 	struct sld_health *health;
 	struct sld_node *nstate; /* maintenance and announcements (node.h) */
+	struct sld_etcd *etcd;	 /* the shared store's watcher, or NULL (etcd.h) */
 	struct sld_token *tokens;
 	unsigned int n_tokens;
 

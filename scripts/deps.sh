@@ -11,6 +11,7 @@ PACKAGES=(
 	libbpf-dev bpftool linux-libc-dev
 	libjansson-dev
 	libmicrohttpd-dev libev-dev
+	libcurl4-openssl-dev
 	# tests
 	check valgrind
 	python3
@@ -20,6 +21,8 @@ PACKAGES=(
 	hping3 xdp-tools
 	# multi-node: BIRD 2 announces VIPs (sluiced drives it) and is the test's ECMP router
 	bird2
+	# the optional shared store sluiced watches (tested on loopback and in the cluster test)
+	etcd-server etcd-client
 )
 
 if [ "$(id -u)" -ne 0 ]; then

@@ -3,7 +3,8 @@
  * sluiced's cluster pieces: the announcement decision (control/node.h) and
  * the BIRD driver (control/bird.h): the include file it writes, the reply
  * lines of BIRD's control protocol, and `configure` against a scripted
- * stand-in for BIRD's socket (success, refusal, garbage, silence, no one).
+ * stand-in for BIRD's socket (success, refusal, garbage, silence, no one);
+ * the base64 that etcd's gateway speaks.
  * The real BIRD is driven end to end in tests/e2e/test_cluster.py.
  */
 #include <errno.h>
@@ -19,6 +20,7 @@
 #include <jansson.h>
 
 #include "bird.h"
+#include "etcd.h"
 #include "node.h"
 #include "sld.h"
 #include "test-common.h"
@@ -399,6 +401,38 @@ START_TEST(test_bird_configure)
 }
 END_TEST
 
+/* ---- base64, as etcd's JSON gateway writes bytes ---- */
+
+START_TEST(test_base64)
+{
+	static const char *const plain[] = {
+		"", "f", "fo", "foo", "foob", "fooba", "foobar", "/sluice/state"};
+	static const char *const coded[] = {"", "Zg==", "Zm8=", "Zm9v",
+		"Zm9vYg==", "Zm9vYmE=", "Zm9vYmFy", "L3NsdWljZS9zdGF0ZQ=="};
+	static const char *const bad[] = {
+		"Zg=", "Zg===", "Z===", "Zm9v!A==", "=Zm9", "Zg==Zg==", "Zm=v"};
+
+	for (size_t i = 0; i < sizeof(plain) / sizeof(plain[0]); i++) {
+		char *e = sld_b64_encode((const unsigned char *)plain[i], strlen(plain[i]));
+		size_t n = 99;
+		char *d = sld_b64_decode(coded[i], strlen(coded[i]), &n);
+
+		ck_assert_str_eq(e, coded[i]);
+		ck_assert_ptr_nonnull(d);
+		ck_assert_uint_eq(n, strlen(plain[i]));
+		ck_assert_str_eq(d, plain[i]);
+		free(e);
+		free(d);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		size_t n;
+
+		ck_assert_msg(sld_b64_decode(bad[i], strlen(bad[i]), &n) == NULL, "'%s' accepted",
+			bad[i]);
+	}
+}
+END_TEST
+
 static Suite *
 cluster_suite(void)
 {
@@ -411,6 +445,7 @@ cluster_suite(void)
 	SL_TCASE(s, test_bird_include_file);
 	SL_TCASE(s, test_bird_reply_lines);
 	SL_TCASE(s, test_bird_configure);
+	SL_TCASE(s, test_base64);
 	return s;
 }
 
