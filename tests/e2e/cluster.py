@@ -28,6 +28,7 @@ import os
 import time
 
 import topo
+from etcdsrv import Etcd
 from sluiced import Sluiced
 
 ROUTER_AS, NODE_AS = 65000, 65001
@@ -96,7 +97,9 @@ class Cluster:
     """topo.Topology with @n load-balancer nodes, BIRD on the router and on
     every node, one sluiced per node driving its BIRD."""
 
-    def __init__(self, sluice_dp, decap_obj, xdp_front_obj, n=3):
+    ETCD_KEY = "/sluice/cluster/state"
+
+    def __init__(self, sluice_dp, decap_obj, xdp_front_obj, n=3, etcd=False):
         self.t = topo.Topology(sluice_dp=sluice_dp, decap_obj=decap_obj,
                                xdp_front_obj=xdp_front_obj, lbs=n, vip_routes=False)
         self.n = n
@@ -104,15 +107,22 @@ class Cluster:
         self.birds = {}  # "router", "node0".. -> (Popen, ctl socket, log)
         self.maint_files = [os.path.join(self.t.workdir, f"maintenance-n{i}")
                             for i in range(n)]
+        # The shared store, in the router's namespace on its segment address.
+        self.etcd = Etcd(host=topo.ROUTER_SEG4, ns=self.t.ns["rt"], client_port=2379,
+                         peer_port=2380, tag="cluster-etcd") if etcd else None
 
     # ---- building
 
     def up(self, dp_config, state):
         """Build it all: namespaces, the router's BIRD, then per node sluice-dp
-        (started with @dp_config), BIRD and sluiced (given @state)."""
+        (started with @dp_config), BIRD and sluiced (given @state: through
+        etcd when the cluster has one, else PUT on every node)."""
         t = self.t
         try:
             t.up()
+            if self.etcd:
+                self.etcd.start()
+                self.etcd.put(self.ETCD_KEY, json.dumps(state))
             topo.sh("sysctl -qw net.ipv4.fib_multipath_hash_policy=1 "
                     "net.ipv6.fib_multipath_hash_policy=1", ns=t.ns["rt"])
             self._router_bird()
@@ -120,7 +130,9 @@ class Cluster:
                 t.start_lb(dp_config, node=node.i)
                 self._node_bird(node)
                 self._node_sluiced(node)
-            for d in self.sluiced:
+            if self.etcd:
+                self.wait_applied(self.etcd_revision())
+            for d in self.sluiced if not self.etcd else ():
                 r = d.put_state(state)
                 if r.status != 200:
                     raise ClusterError(f"{d.node}: PUT /v1/state: {r}")
@@ -172,8 +184,9 @@ class Cluster:
 
     def _node_sluiced(self, node):
         _, sock, _ = self.birds[f"node{node.i}"]
+        store = ["--etcd", self.etcd.url, "--etcd-key", self.ETCD_KEY] if self.etcd else []
         d = Sluiced(self.t.workdir, node.ctl_sock, ns=node.ns, tag=f"sluiced-n{node.i}",
-                    extra=["--node", f"node{node.i}", "--bird-socket", sock,
+                    extra=store + ["--node", f"node{node.i}", "--bird-socket", sock,
                            "--bird-include", self.include_path(node.i),
                            "--maintenance-file", self.maint_files[node.i],
                            "--dp-config", os.path.join(self.t.workdir,
@@ -181,6 +194,45 @@ class Cluster:
         d.node = f"node{node.i}"
         self.sluiced.append(d)
         d.start()
+
+    # ---- the shared store
+
+    def etcd_revision(self):
+        out = self.etcd.ctl("get", self.ETCD_KEY, "-w", "json").stdout
+        return int(json.loads(out)["kvs"][0]["mod_revision"])
+
+    def publish(self, state_or_text):
+        """Write a state document (or raw text) to the store; its revision."""
+        text = state_or_text if isinstance(state_or_text, str) else json.dumps(state_or_text)
+        return self.etcd.put(self.ETCD_KEY, text)
+
+    def store_view(self, i):
+        r = self.sluiced[i].get("/v1/node")
+        if r.status != 200:
+            raise ClusterError(f"node{i}: GET /v1/node: {r}")
+        return r.json["store"]
+
+    def wait_applied(self, rev, timeout=15.0):
+        """Every node applied store revision @rev: {node: its store view}."""
+        deadline = time.monotonic() + timeout
+        while True:
+            views = {d.node: self.store_view(i) for i, d in enumerate(self.sluiced)}
+            if all(v["revision_applied"] == rev for v in views.values()):
+                return views
+            if time.monotonic() > deadline:
+                raise ClusterError(f"revision {rev} not applied everywhere: {views}")
+            time.sleep(0.05)
+
+    def wait_refused(self, rev, timeout=15.0):
+        """Every node refused store revision @rev: {node: its store view}."""
+        deadline = time.monotonic() + timeout
+        while True:
+            views = {d.node: self.store_view(i) for i, d in enumerate(self.sluiced)}
+            if all((v["refused"] or {}).get("revision") == rev for v in views.values()):
+                return views
+            if time.monotonic() > deadline:
+                raise ClusterError(f"revision {rev} not refused everywhere: {views}")
+            time.sleep(0.05)
 
     # ---- looking at it
 
@@ -247,4 +299,9 @@ class Cluster:
                 d.stop()
             except Exception as e:  # keep tearing down
                 topo.log(f"sluiced {d.node}: {e}")
+        if self.etcd:
+            try:
+                self.etcd.stop()
+            except Exception as e:
+                topo.log(f"etcd: {e}")
         self.t.down()  # BIRDs and sluice-dps: spawned through it, killed by pid

@@ -16,7 +16,9 @@ cluster of three nodes:
   and must be all of them (backends did not change);
 - a node whose health checks fail (a partition between it and one backend)
   withdraws within one health interval of the transition, alone;
-- a bad config is refused by every node, which keeps its old one.
+- the state reaches every node from one etcd key (in the router's
+  namespace); a bad config, through the store or a node's API, is refused
+  by every node, which keeps its old one and says so.
 
 The API is driven with http.client over each node's Unix socket.
 """
@@ -76,7 +78,7 @@ def cl():
         if not any(os.access(os.path.join(p, prog), os.X_OK)
                    for p in ("/usr/sbin", "/usr/bin", "/sbin")):
             pytest.fail(f"{prog} not installed (bird2, scripts/deps.sh)")
-    c = clu.Cluster(dp, decap, front, n=N_NODES)
+    c = clu.Cluster(dp, decap, front, n=N_NODES, etcd=True)
     try:
         c.up(topo.make_config("encap"), state())
         yield c
@@ -313,8 +315,7 @@ def test_partition_from_a_backend_withdraws_that_node_alone(cl):
     """min_healthy 3 of 3: a node that cannot reach b1 (a blackhole route in
     its namespace; its forwarding does not use the kernel's routes) must stop
     announcing within one health interval of seeing b1 down; the others stay."""
-    res = apply_all(cl, state(min_count=3))
-    assert all(r.status == 200 for r in res.values()), res
+    cl.wait_applied(cl.publish(state(min_count=3)))  # one source: the store
     n0, d0 = cl.t.lbs[0], cl.sluiced[0]
     b1_4, b1_6, _ = topo.BACKENDS["b1"]
     topo.sh(f"ip route add blackhole {b1_4}/32; ip -6 route add blackhole {b1_6}/128", ns=n0.ns)
@@ -343,8 +344,7 @@ def test_partition_from_a_backend_withdraws_that_node_alone(cl):
         topo.sh(f"ip route del blackhole {b1_4}/32; ip -6 route del blackhole {b1_6}/128",
                 ns=n0.ns, check=False)
     cl.wait_nexthops(range(N_NODES), timeout=15)
-    res = apply_all(cl, state())
-    assert all(r.status == 200 for r in res.values()), res
+    cl.wait_applied(cl.publish(state()))
 
 
 def test_bad_config_refused_everywhere_old_one_kept(cl, conns, capsys):
@@ -362,9 +362,18 @@ def test_bad_config_refused_everywhere_old_one_kept(cl, conns, capsys):
     res = apply_all(cl, refused)
     for node, r in res.items():
         assert r.status == 409 and r.error()["code"] == "dataplane_refused", (node, r)
+    # The same through the store: every node refuses and says so.
+    rev = cl.publish(bad)
+    views = cl.wait_refused(rev)
+    assert all(".weight" in v["refused"]["error"] for v in views.values()), views
+    for d in cl.sluiced:
+        assert "sluice_store_refused 1" in d.get("/metrics").raw
     assert {d.node: d.version() for d in cl.sluiced} == before
     assert cl.nexthops(4) == cl.node_addrs(range(N_NODES))
     for d in cl.sluiced:
         assert node_view(d)["announce"]["announced"] == 2
     ok, lost = survive(conns, "refused config", capsys)
     assert ok == len(conns), lost
+    # The next good revision is applied everywhere and clears the refusal.
+    views = cl.wait_applied(cl.publish(state()))
+    assert all(v["refused"] is None for v in views.values()), views
