@@ -16,11 +16,6 @@
 #define LBADM_VERSION "unknown"
 #endif
 
-struct lb_global lb_g = {
-	.socket = LB_DEFAULT_SOCKET,
-	.timeout_s = 60,
-};
-
 static int do_help(int argc, char **argv);
 
 /* The top level. Keep in step with lbadm.8 and lbadm.bash-completion:

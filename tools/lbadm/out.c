@@ -11,6 +11,11 @@
 
 #include "lbadm.h"
 
+struct lb_global lb_g = {
+	.socket = LB_DEFAULT_SOCKET,
+	.timeout_s = 60,
+};
+
 static int
 vfail(enum lb_exit code, const char *ecode, const char *field, const char *fmt, va_list ap)
 {
