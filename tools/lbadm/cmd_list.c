@@ -33,18 +33,45 @@ counter(json_t *o, const char *name)
 	return v ? v : json_object_get(o, name);
 }
 
-static void
-service_text(char *buf, size_t len, json_t *vip)
+/* A VIP's identity: its "vip" key (tcp/ADDR/PORT), else address/protocol/port. */
+static bool
+vip_svc(json_t *vip, struct lb_service *svc)
 {
+	const char *key = json_string_value(json_object_get(vip, "vip"));
+	const char *proto = json_string_value(json_object_get(vip, "protocol"));
 	const char *addr = json_string_value(json_object_get(vip, "address"));
-	char port[32];
+	char err[256], id[128];
 
-	lb_fmt(port, sizeof(port), json_object_get(vip, "port"));
-	addr = addr ? addr : "?";
-	if (strchr(addr, ':'))
-		snprintf(buf, len, "[%s]:%s", addr, port);
+	if (key && lb_parse_service(key, NULL, svc, err, sizeof(err)) == 0)
+		return true;
+	if (!proto || !addr || !json_is_integer(json_object_get(vip, "port")))
+		return false;
+	snprintf(id, sizeof(id), "%s/%s/%" JSON_INTEGER_FORMAT, proto, addr,
+		json_integer_value(json_object_get(vip, "port")));
+	return lb_parse_service(id, NULL, svc, err, sizeof(err)) == 0;
+}
+
+/* "TCP" and "192.0.2.80:80" / "[2001:db8::1]:80". */
+static void
+service_text(char *proto, size_t plen, char *buf, size_t len, json_t *vip)
+{
+	struct lb_service svc;
+
+	if (!vip_svc(vip, &svc)) {
+		snprintf(proto, plen, "?");
+		snprintf(buf, len, "?");
+		return;
+	}
+	for (size_t i = 0; i + 1 < plen; i++) {
+		proto[i] = (char)toupper((unsigned char)svc.proto[i]);
+		if (!svc.proto[i])
+			break;
+	}
+	proto[plen - 1] = '\0';
+	if (svc.family == AF_INET6)
+		snprintf(buf, len, "[%s]:%u", svc.addr, svc.port);
 	else
-		snprintf(buf, len, "%s:%s", addr, port);
+		snprintf(buf, len, "%s:%u", svc.addr, svc.port);
 }
 
 static void
@@ -80,26 +107,12 @@ check_text(char *buf, size_t len, json_t *vip)
 static bool
 vip_matches(json_t *vip, const struct lb_service *only)
 {
-	const char *proto = json_string_value(json_object_get(vip, "protocol"));
-	json_t *port = json_object_get(vip, "port");
+	struct lb_service svc;
 
 	if (!only)
 		return true;
-	if (!proto || strcmp(proto, only->proto) != 0)
-		return false;
-	if (json_integer_value(port) != only->port)
-		return false;
-	return lb_addr_eq(json_string_value(json_object_get(vip, "address")), only->addr);
-}
-
-static void
-upper(char *dst, const char *src, size_t len)
-{
-	size_t i = 0;
-
-	for (; src && src[i] && i + 1 < len; i++)
-		dst[i] = (char)toupper((unsigned char)src[i]);
-	dst[i] = '\0';
+	return vip_svc(vip, &svc) && strcmp(svc.proto, only->proto) == 0 &&
+	       svc.port == only->port && lb_addr_eq(svc.addr, only->addr);
 }
 
 /* The ipvsadm -Ln layout: a VIP line, then one "->" line per backend. */
@@ -110,8 +123,7 @@ print_vip(json_t *vip, bool stats)
 	json_t *b;
 	size_t i;
 
-	upper(proto, json_string_value(json_object_get(vip, "protocol")), sizeof(proto));
-	service_text(svc, sizeof(svc), vip);
+	service_text(proto, sizeof(proto), svc, sizeof(svc), vip);
 	check_text(check, sizeof(check), vip);
 	lb_fmt(c[0], sizeof(c[0]), json_object_get(vip, "hash"));
 	lb_fmt(c[1], sizeof(c[1]), json_object_get(vip, "forwarding"));
@@ -268,12 +280,101 @@ lb_do_status(int argc, char **argv)
 		"whether it runs the current version, health summary, uptime.\n");
 }
 
+static void
+stats_text(json_t *st)
+{
+	struct lb_table t;
+	json_t *x, *b;
+	const char *k;
+	size_t i, j;
+	char c[9][64];
+	const char *row[9];
+
+	for (int n = 0; n < 9; n++)
+		row[n] = c[n];
+	lb_fmt(c[0], sizeof(c[0]), json_object_get(st, "generation"));
+	lb_fmt(c[1], sizeof(c[1]), json_object_get(st, "uptime_s"));
+	printf("Dataplane generation %s, up %s s\n\nWorkers\n", c[0], c[1]);
+	static const char *const wk[] = {"worker", "rx_packets", "rx_bytes", "tx_packets",
+		"tx_bytes", "forwarded", "new_flows", "conntrack_entries", "conntrack_capacity"};
+	static const char *const wh[] = {"Worker", "RxPkts", "RxBytes", "TxPkts", "TxBytes",
+		"Forwarded", "NewFlows", "CtEntries", "CtCapacity"};
+	lb_table_init(&t, 9, 0x1ff);
+	lb_table_row(&t, wh);
+	json_array_foreach(json_object_get(st, "workers"), i, x)
+	{
+		for (int n = 0; n < 9; n++)
+			lb_fmt(c[n], sizeof(c[n]), json_object_get(x, wk[n]));
+		lb_table_row(&t, row);
+	}
+	lb_table_print(stdout, &t);
+	lb_table_free(&t);
+
+	printf("\nVIPs and backends\n");
+	lb_table_init(&t, 6, 0x1c);
+	static const char *const vh[] = {
+		"Prot", "Address", "Packets", "Bytes", "NewFlows", "State"};
+	lb_table_row(&t, vh);
+	json_array_foreach(json_object_get(st, "vips"), i, x)
+	{
+		service_text(c[0], sizeof(c[0]), c[1], sizeof(c[1]), x);
+		lb_fmt(c[2], sizeof(c[2]), json_object_get(x, "packets"));
+		lb_fmt(c[3], sizeof(c[3]), json_object_get(x, "bytes"));
+		snprintf(c[4], sizeof(c[4]), " ");
+		snprintf(c[5], sizeof(c[5]), " ");
+		lb_table_row(&t, row);
+		json_array_foreach(json_object_get(x, "backends"), j, b)
+		{
+			char a[48];
+			lb_fmt(a, sizeof(a), json_object_get(b, "address"));
+			snprintf(c[0], sizeof(c[0]), " ");
+			snprintf(c[1], sizeof(c[1]), "  -> %s", a);
+			lb_fmt(c[2], sizeof(c[2]), json_object_get(b, "packets"));
+			lb_fmt(c[3], sizeof(c[3]), json_object_get(b, "bytes"));
+			lb_fmt(c[4], sizeof(c[4]), json_object_get(b, "new_flows"));
+			lb_fmt(c[5], sizeof(c[5]), json_object_get(b, "state"));
+			lb_table_row(&t, row);
+		}
+	}
+	lb_table_print(stdout, &t);
+	lb_table_free(&t);
+
+	printf("\nDrops by reason (non-zero)\n");
+	bool any = false;
+	json_object_foreach(json_object_get(st, "drops"), k, x)
+	{
+		if (json_integer_value(x) == 0)
+			continue;
+		printf("  %-28s %" JSON_INTEGER_FORMAT "\n", k, json_integer_value(x));
+		any = true;
+	}
+	if (!any)
+		printf("  none\n");
+}
+
 int
 lb_do_stats(int argc, char **argv)
 {
-	return show_flat(argc, argv, "/v1/stats",
-		"\nThe dataplane's counters: per VIP and backend (packets, bytes, new flows),\n"
-		"drops by reason, connection tracking use.\n");
+	struct lb_opts o;
+	struct lb_resp r = {0};
+	int rc = simple_opts(argc, argv, 0,
+		"\nThe dataplane's counters: per worker (packets, connection tracking use), per\n"
+		"VIP and backend (packets, bytes, new flows), drops by reason.\n",
+		&o);
+
+	if (rc)
+		goto out;
+	rc = lb_get("/v1/stats", &r);
+	if (rc)
+		goto out;
+	if (lb_g.json)
+		lb_print_json(r.body);
+	else
+		stats_text(r.body);
+out:
+	lb_resp_free(&r);
+	lb_opts_free(&o);
+	return rc < 0 ? LB_EXIT_OK : rc;
 }
 
 int
@@ -309,11 +410,10 @@ lb_do_health(int argc, char **argv)
 		char proto[8], svc[80];
 		if (!vip_matches(v, o.have_svc ? &o.svc : NULL))
 			continue;
-		upper(proto, json_string_value(json_object_get(v, "protocol")), sizeof(proto));
-		service_text(svc, sizeof(svc), v);
+		service_text(proto, sizeof(proto), svc, sizeof(svc), v);
 		json_array_foreach(json_object_get(v, "backends"), k, b)
 		{
-			static const char *const k_last[] = {"last_check", "last", NULL};
+			static const char *const k_last[] = {"last", "last_check", NULL};
 			static const char *const k_lat[] = {
 				"latency_ms", "latency_us", "latency", NULL};
 			json_t *last = lb_pick(b, k_last);
