@@ -374,7 +374,8 @@ START_TEST(test_exit_codes)
 	ck_assert_int_eq(lb_exit_of(NULL, 404), LB_EXIT_NOT_FOUND);
 	ck_assert_int_eq(lb_exit_of(NULL, 412), LB_EXIT_CONFLICT);
 	ck_assert_int_eq(lb_exit_of(NULL, 403), LB_EXIT_DENIED);
-	ck_assert_int_eq(lb_exit_of(NULL, 502), LB_EXIT_REFUSED);
+	ck_assert_int_eq(lb_exit_of(NULL, 501), LB_EXIT_REFUSED);
+	ck_assert_int_eq(lb_exit_of("dataplane_unavailable", 503), LB_EXIT_UNREACHABLE);
 	ck_assert_int_eq(lb_exit_of(NULL, 200), LB_EXIT_OK);
 	/* The documented numbers: scripts depend on them. */
 	ck_assert_int_eq(LB_EXIT_OK, 0);

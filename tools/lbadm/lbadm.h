@@ -28,7 +28,7 @@ enum lb_exit {
 	LB_EXIT_OK = 0,
 	LB_EXIT_REFUSED = 1,	 /* refused or invalid: the message names the field */
 	LB_EXIT_USAGE = 2,	 /* the command line is wrong */
-	LB_EXIT_UNREACHABLE = 3, /* sluiced cannot be reached, or did not answer HTTP/JSON */
+	LB_EXIT_UNREACHABLE = 3, /* sluiced (or sluice-dp behind it: 502-504) unreachable */
 	LB_EXIT_CONFLICT = 4,	 /* the state changed under us (412), or it already exists */
 	LB_EXIT_NOT_FOUND = 5,	 /* no such VIP, backend or version */
 	LB_EXIT_DENIED = 6,	 /* no or bad token (401), read-only token (403) */

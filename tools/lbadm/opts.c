@@ -207,7 +207,7 @@ lb_opts_parse(struct lb_opts *o, unsigned allowed, int argc, char **argv, const 
 			return lb_usage(verb, "unknown option '%s'", argv[optind - 1]);
 		if (c == ':')
 			return lb_usage(verb, "option '%s' needs a value", argv[optind - 1]);
-		if (!(opt_set(c) & allowed))
+		if (c != 'h' && !(opt_set(c) & allowed))
 			return lb_usage(verb, "option '%s' does not apply here", argv[optind - 1]);
 		switch (c) {
 		case 'h':

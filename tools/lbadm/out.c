@@ -101,6 +101,11 @@ lb_exit_of(const char *ecode, long status)
 		return LB_EXIT_NOT_FOUND;
 	case 412:
 		return LB_EXIT_CONFLICT;
+	case 502:
+	case 503:
+	case 504:
+		/* sluiced answered, but what it needs behind it (sluice-dp) did not. */
+		return LB_EXIT_UNREACHABLE;
 	default:
 		return status >= 200 && status < 300 ? LB_EXIT_OK : LB_EXIT_REFUSED;
 	}
