@@ -11,6 +11,7 @@ PACKAGES=(
 	libbpf-dev bpftool linux-libc-dev
 	libjansson-dev
 	libcurl4-openssl-dev libyaml-dev
+	libmicrohttpd-dev libev-dev
 	# tests
 	check valgrind
 	groff-base systemd
