@@ -603,3 +603,22 @@ def test_declarative_never_retries(tmp_path):
             srv.shutdown()
             srv.server_close()
             os.unlink(path)
+
+
+def test_set_globals(sld):
+    p = sld.lbadm("set", "nexthop_mac=02:00:00:00:00:fe", "mtu=9000", "timeouts.udp=60")
+    assert p.returncode == 0, p.stderr
+    st = sld.state()
+    assert st["nexthop_mac"] == "02:00:00:00:00:fe" and st["mtu"] == 9000
+    assert st["timeouts"]["udp"] == 60 and sld.version() == 1
+    p = sld.lbadm("set", "mtu=")
+    assert p.returncode == 0 and sld.state().get("mtu", 1500) == 1500  # the default
+    v = sld.version()
+    p = sld.lbadm("set", "mtu=100")
+    assert p.returncode == 1 and "mtu" in p.stderr and "576" in p.stderr, p.stderr
+    p = sld.lbadm("set", "seed=0x10")
+    assert p.returncode == 1 and "seed" in p.stderr, p.stderr
+    for bad in ("vips=1", "mtu", "=5"):
+        p = sld.lbadm("set", bad)
+        assert p.returncode == 2, (bad, p.stderr)
+    assert sld.version() == v

@@ -90,6 +90,7 @@ int lb_do_apply(int argc, char **argv);
 int lb_do_history(int argc, char **argv);
 int lb_do_rollback(int argc, char **argv);
 int lb_do_export(int argc, char **argv);
+int lb_do_set(int argc, char **argv);
 
 /* ---- output and errors (out.c) */
 

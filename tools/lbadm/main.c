@@ -32,6 +32,8 @@ static const struct lb_cmd cmds[] = {
 		"real servers of a VIP"},
 	{"apply", lb_do_apply, NULL, "-f FILE [--dry-run] [--expect-version N]",
 		"make the whole state what FILE (YAML or JSON) says"},
+	{"set", lb_do_set, NULL, "KEY=VALUE...",
+		"set global settings (nexthop_mac, mtu, seed, timeouts.udp, ...)"},
 	{"export", lb_do_export, NULL, "", "print the running state document (JSON, for apply -f)"},
 	{"history", lb_do_history, NULL, "[VERSION] [--limit N]",
 		"committed versions, or one version's state"},
