@@ -27,7 +27,7 @@ def render(tmp_path, name):
     text = open(os.path.join(UNITS, name + ".in")).read()
     exe = {"sluice-dp.service": sluice_dp(), "sluiced.service": sluiced_path()}[name]
     text = text.replace("@bindir@/" + os.path.basename(exe), os.path.abspath(exe))
-    text = text.replace("@sysconfdir@", str(tmp_path)).replace("@docdir@", SRC + "/docs")
+    text = text.replace("@sysconfdir@", str(tmp_path))
     assert "@" not in re.sub(r"^#.*$", "", text, flags=re.M), "unsubstituted @var@"
     (tmp_path / "sluice").mkdir(exist_ok=True)
     for env in ("sluice-dp.env", "sluiced.env"):
