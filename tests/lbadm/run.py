@@ -19,7 +19,7 @@ def main(argv):
     signal.signal(signal.SIGTERM, on_term)
     return pytest.main(["-v", "-rfE", "-p", "no:cacheprovider", "--rootdir", HERE,
                         os.path.join(HERE, "test_cli.py"), os.path.join(HERE, "test_docs.py"),
-                        os.path.join(HERE, "test_units.py"),
+                        os.path.join(HERE, "test_units.py"), os.path.join(HERE, "test_filter.py"),
                         *argv])
 
 

@@ -6,6 +6,7 @@
  * write it back with If-Match, retried on 412; `filter set -f` replaces it
  * whole and, like apply, never retries.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
@@ -190,10 +191,72 @@ filter_write(int (*edit)(json_t *rules, struct fopts *o), struct fopts *o, const
 	}
 }
 
+/* "192.0.2.1", "192.0.2.1/32", "2001:DB8::/32": family, address bytes, length. */
 static bool
-same_json(json_t *a, json_t *b)
+parse_prefix(const char *s, int *family, unsigned char *addr, unsigned *len)
 {
-	return json_equal(a, b) != 0;
+	char buf[64];
+	const char *slash = s ? strchr(s, '/') : NULL;
+	size_t n = slash ? (size_t)(slash - s) : (s ? strlen(s) : 0);
+	unsigned long long l;
+
+	if (!s || n == 0 || n >= sizeof(buf))
+		return false;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	memset(addr, 0, 16);
+	if (inet_pton(AF_INET, buf, addr) == 1)
+		*family = AF_INET;
+	else if (inet_pton(AF_INET6, buf, addr) == 1)
+		*family = AF_INET6;
+	else
+		return false;
+	*len = *family == AF_INET ? 32 : 128;
+	if (slash) {
+		if (lb_parse_uint(slash + 1, 0, *len, &l) < 0)
+			return false;
+		*len = (unsigned)l;
+	}
+	return true;
+}
+
+/* Same prefix, whatever the spelling (a bare address is its host prefix). */
+static bool
+prefix_eq(json_t *a, json_t *b)
+{
+	unsigned char x[16], y[16];
+	unsigned lx, ly;
+	int fx, fy;
+
+	if (!parse_prefix(json_string_value(a), &fx, x, &lx) ||
+		!parse_prefix(json_string_value(b), &fy, y, &ly))
+		return json_equal(a, b) != 0;
+	return fx == fy && lx == ly && memcmp(x, y, 16) == 0;
+}
+
+/* Same rule: a prefix string, or {"prefix", "vip", "protocol", "port"}. */
+static bool
+same_rule(json_t *a, json_t *b)
+{
+	if (json_is_string(a) || json_is_string(b)) {
+		json_t *pa = json_is_string(a) ? a : json_object_get(a, "prefix");
+		json_t *pb = json_is_string(b) ? b : json_object_get(b, "prefix");
+		/* {"prefix": P} alone is the same rule as "P". */
+		json_t *scoped = json_is_string(a) ? b : a;
+		if (json_is_object(scoped) && json_object_size(scoped) != 1)
+			return false;
+		return prefix_eq(pa, pb);
+	}
+	json_t *pa = json_object_get(a, "port"), *pb = json_object_get(b, "port");
+	json_t *va = json_object_get(a, "vip"), *vb = json_object_get(b, "vip");
+	const char *ra = json_string_value(json_object_get(a, "protocol"));
+	const char *rb = json_string_value(json_object_get(b, "protocol"));
+	bool vip_same = (!va && !vb) ||
+			(va && vb && lb_addr_eq(json_string_value(va), json_string_value(vb)));
+	bool proto_same = (!ra && !rb) || (ra && rb && strcmp(ra, rb) == 0);
+
+	return prefix_eq(json_object_get(a, "prefix"), json_object_get(b, "prefix")) && vip_same &&
+	       proto_same && json_integer_value(pa) == json_integer_value(pb);
 }
 
 /* The deny rule the operands and scope options describe, for @prefix. */
@@ -223,7 +286,7 @@ edit_list(json_t *list, struct fopts *o, json_t *(*make)(const char *p, struct f
 		json_t *x;
 		json_array_foreach(list, k, x)
 		{
-			if (same_json(x, item))
+			if (same_rule(x, item))
 				found = k;
 		}
 		if (o->del && found != (size_t)-1)
@@ -254,7 +317,11 @@ edit_deny(json_t *rules, struct fopts *o)
 {
 	json_t *deny = json_object_get(rules, "deny");
 
-	if (!json_is_object(deny)) {
+	if (json_is_array(deny)) {
+		/* The plain-array form: the same rules, in the object form. */
+		deny = json_pack("{s:O}", "rules", deny);
+		json_object_set_new(rules, "deny", deny);
+	} else if (!json_is_object(deny)) {
 		deny = json_object();
 		json_object_set_new(rules, "deny", deny);
 	}
