@@ -195,6 +195,7 @@ sweep(struct sld_store *s, int have_current)
 	unlinkat(s->dirfd, "current.tmp", 0);
 	if (d == NULL)
 		return;
+	rewinddir(d); /* a dup() shares the offset of every earlier walk */
 	while ((de = readdir(d)) != NULL) {
 		unsigned long long v;
 		char tail[8];
@@ -220,6 +221,7 @@ count_versions(struct sld_store *s)
 
 	if (d == NULL)
 		return -errno;
+	rewinddir(d);
 	while ((de = readdir(d)) != NULL)
 		if (strstr(de->d_name, ".json") != NULL && strstr(de->d_name, ".tmp") == NULL)
 			n++;

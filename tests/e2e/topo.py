@@ -513,13 +513,15 @@ ip link set dev eth0 xdpdrv obj {self.decap_obj} sec xdp
         if self.xdp_front_obj and os.path.exists(self.xdp_front_obj):
             cmd += ["--xdp-prog", self.xdp_front_obj]
         cmd += list(extra_args)
+        # The log is appended to: after a restart, only what the new process wrote counts.
+        start = len(self.lb_log_text())
         self.lb_proc = self.spawn("sluice-dp", self.ns["lb"], cmd, log=self.lb_log)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.lb_proc.poll() is not None:
                 raise TopoError(f"sluice-dp exited with {self.lb_proc.returncode}:\n"
                                 f"{self.lb_log_tail()}")
-            if "sluice-dp: forwarding on" in self.lb_log_text():
+            if "sluice-dp: forwarding on" in self.lb_log_text()[start:]:
                 return
             time.sleep(0.1)
         raise TopoError(f"sluice-dp not ready after {timeout}s:\n{self.lb_log_tail()}")
