@@ -168,6 +168,7 @@ def test_pool_lifecycle(base):
         p = sld.lbadm(*args)
         assert p.returncode == 0, (args, p.stderr)
         assert f"version {v} -> {v + 1}" in p.stdout, p.stdout
+        assert "(pending: sluice-dp is not running it yet" in p.stdout  # no dataplane here
         assert backends(sld)[addr] == want, (args, backends(sld))
 
     p = sld.lbadm("backend", "delete", "-t", VIP, "-r", "10.0.1.3")

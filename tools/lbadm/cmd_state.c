@@ -175,7 +175,11 @@ commit(json_t *state, const char *method, const char *path, json_t *body, long l
 		json_decref(j);
 	} else {
 		print_diff_text(d.body, what);
-		printf("%s: version %lld -> %lld\n", what, base, lb_resp_version(&w));
+		printf("%s: version %lld -> %lld%s\n", what, base, lb_resp_version(&w),
+			json_is_true(json_object_get(w.body, "pending"))
+				? " (pending: sluice-dp is not running it yet; sluiced pushes it "
+				  "when it can)"
+				: "");
 	}
 out:
 	lb_resp_free(&d);

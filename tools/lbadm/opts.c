@@ -342,8 +342,12 @@ lb_report_write(const struct lb_resp *r, long long before, const char *what)
 		lb_print_json(r->body);
 		return;
 	}
+	const char *pending = json_is_true(json_object_get(r->body, "pending"))
+				      ? " (pending: sluice-dp is not running it yet; sluiced "
+					"pushes it when it can)"
+				      : "";
 	if (json_is_false(changed))
-		printf("%s %s: unchanged (version %lld)\n", lb_verb, what, after);
+		printf("%s %s: unchanged (version %lld)%s\n", lb_verb, what, after, pending);
 	else
-		printf("%s %s: version %lld -> %lld\n", lb_verb, what, before, after);
+		printf("%s %s: version %lld -> %lld%s\n", lb_verb, what, before, after, pending);
 }
