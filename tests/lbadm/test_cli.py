@@ -623,3 +623,27 @@ def test_set_globals(sld):
         p = sld.lbadm("set", bad)
         assert p.returncode == 2, (bad, p.stderr)
     assert sld.version() == v
+
+
+def test_no_leaks_or_memory_errors_under_valgrind(sld, tmp_path):
+    """The HTTP, YAML and rendering paths, success and failure, under valgrind."""
+    import shutil
+    vg = shutil.which("valgrind")
+    if vg is None:
+        pytest.fail("valgrind not found (scripts/deps.sh installs it)")
+    y = write(tmp_path, "a.yaml", POOLS_YAML)
+    bad = write(tmp_path, "bad.yaml", POOLS_YAML.replace("weight: 50", "weight: on"))
+    cmds = [(["apply", "-f", y], 0), (["apply", "-f", bad], 1),
+            (["backend", "add", "-t", VIP, "-r", "10.0.1.9", "-w", "5"], 0),
+            (["backend", "weight", "-t", VIP, "-r", "10.0.1.9", "70000"], 1),
+            (["-j", "list"], 0), (["list", "--stats"], 0), (["health"], 0),
+            (["history"], 0), (["rollback", "--dry-run"], 0), (["rollback"], 0),
+            (["vip", "add", "-t", VIP], 4), (["backend", "drain", "-t", VIP, "-r", "10.9.9.9"], 5),
+            (["-j", "vip", "show", "-t", "192.0.2.1:1"], 5), (["metrics"], 0), (["stats"], 3),
+            (["vip", "add", "-t", "nonsense"], 2)]
+    for args, code in cmds:
+        p = subprocess.run([vg, "-q", "--leak-check=full", "--errors-for-leak-kinds=all",
+                            "--error-exitcode=99", lbadm_path(), "-s", sld.sock, *args],
+                           capture_output=True, text=True, timeout=120)
+        assert p.returncode == code, (args, p.returncode, p.stderr[-2000:])
+        assert "==" not in p.stderr, (args, p.stderr[-2000:])
