@@ -83,3 +83,21 @@ def test_exit_codes_documented_as_coded():
     status = " ".join(text.split("exit status:", 1)[1].split())
     for n in coded:
         assert re.search(rf"\b{n} [a-z]", status), (n, status)
+
+
+def test_completion_offers_running_vips(sld):
+    """Where a VIP fits, the completion asks sluiced (through lbadm -j list)."""
+    st, body, _ = sld.api("PUT", "/v1/state", {"nexthop_mac": "02:00:00:00:00:fe", "vips": [
+        {"address": "192.0.2.80", "protocol": "tcp", "port": 80},
+        {"address": "192.0.2.53", "protocol": "udp", "port": 53}]}, if_match=sld.version())
+    assert st == 200, body
+    env_path = os.path.dirname(os.path.abspath(lbadm_path()))
+    script_words = ("-s", sld.sock, "backend", "drain", "")
+    script = (f"PATH={env_path}:$PATH\nsource {COMPLETION}\n"
+              "COMP_WORDS=(lbadm " + " ".join(f"'{w}'" for w in script_words) + ")\n"
+              "COMP_CWORD=$(( ${#COMP_WORDS[@]} - 1 ))\n_lbadm\n"
+              "printf '%s\\n' \"${COMPREPLY[@]}\"\n")
+    p = subprocess.run(["bash", "--norc", "--noprofile", "-c", script], capture_output=True,
+                       text=True, timeout=20)
+    assert sorted(w for w in p.stdout.split("\n") if w) == ["tcp/192.0.2.80/80",
+                                                            "udp/192.0.2.53/53"], p
