@@ -52,8 +52,8 @@ vip_svc(json_t *vip, struct lb_service *svc)
 }
 
 /* "TCP" and "192.0.2.80:80" / "[2001:db8::1]:80". */
-static void
-service_text(char *proto, size_t plen, char *buf, size_t len, json_t *vip)
+void
+lb_service_text(char *proto, size_t plen, char *buf, size_t len, json_t *vip)
 {
 	struct lb_service svc;
 
@@ -123,7 +123,7 @@ print_vip(json_t *vip, bool stats)
 	json_t *b;
 	size_t i;
 
-	service_text(proto, sizeof(proto), svc, sizeof(svc), vip);
+	lb_service_text(proto, sizeof(proto), svc, sizeof(svc), vip);
 	check_text(check, sizeof(check), vip);
 	lb_fmt(c[0], sizeof(c[0]), json_object_get(vip, "hash"));
 	lb_fmt(c[1], sizeof(c[1]), json_object_get(vip, "forwarding"));
@@ -220,8 +220,8 @@ out:
 	return rc;
 }
 
-static int
-simple_opts(int argc, char **argv, unsigned allowed, const char *help, struct lb_opts *o)
+int
+lb_simple_opts(int argc, char **argv, unsigned allowed, const char *help, struct lb_opts *o)
 {
 	int rc = lb_opts_parse(o, allowed, argc, argv, help);
 
@@ -234,7 +234,7 @@ int
 lb_do_list(int argc, char **argv)
 {
 	struct lb_opts o;
-	int rc = simple_opts(argc, argv, LB_O_SERVICE | LB_O_LIST,
+	int rc = lb_simple_opts(argc, argv, LB_O_SERVICE | LB_O_LIST,
 		"[-t|-u SERVICE] [--stats] [-n]\n"
 		"Every VIP (or one) with its backends: configured state and weight, health,\n"
 		"effective state and weight, new flows and packets from the dataplane.\n\n"
@@ -255,7 +255,7 @@ show_flat(int argc, char **argv, const char *path, const char *help)
 {
 	struct lb_opts o;
 	struct lb_resp r = {0};
-	int rc = simple_opts(argc, argv, 0, help, &o);
+	int rc = lb_simple_opts(argc, argv, 0, help, &o);
 
 	if (rc)
 		goto out;
@@ -280,103 +280,6 @@ lb_do_status(int argc, char **argv)
 		"whether it runs the current version, health summary, uptime.\n");
 }
 
-static void
-stats_text(json_t *st)
-{
-	struct lb_table t;
-	json_t *x, *b;
-	const char *k;
-	size_t i, j;
-	char c[9][64];
-	const char *row[9];
-
-	for (int n = 0; n < 9; n++)
-		row[n] = c[n];
-	lb_fmt(c[0], sizeof(c[0]), json_object_get(st, "generation"));
-	lb_fmt(c[1], sizeof(c[1]), json_object_get(st, "uptime_s"));
-	printf("Dataplane generation %s, up %s s\n\nWorkers\n", c[0], c[1]);
-	static const char *const wk[] = {"worker", "rx_packets", "rx_bytes", "tx_packets",
-		"tx_bytes", "forwarded", "new_flows", "conntrack_entries", "conntrack_capacity"};
-	static const char *const wh[] = {"Worker", "RxPkts", "RxBytes", "TxPkts", "TxBytes",
-		"Forwarded", "NewFlows", "CtEntries", "CtCapacity"};
-	lb_table_init(&t, 9, 0x1ff);
-	lb_table_row(&t, wh);
-	json_array_foreach(json_object_get(st, "workers"), i, x)
-	{
-		for (int n = 0; n < 9; n++)
-			lb_fmt(c[n], sizeof(c[n]), json_object_get(x, wk[n]));
-		lb_table_row(&t, row);
-	}
-	lb_table_print(stdout, &t);
-	lb_table_free(&t);
-
-	printf("\nVIPs and backends\n");
-	lb_table_init(&t, 6, 0x1c);
-	static const char *const vh[] = {
-		"Prot", "Address", "Packets", "Bytes", "NewFlows", "State"};
-	lb_table_row(&t, vh);
-	json_array_foreach(json_object_get(st, "vips"), i, x)
-	{
-		service_text(c[0], sizeof(c[0]), c[1], sizeof(c[1]), x);
-		lb_fmt(c[2], sizeof(c[2]), json_object_get(x, "packets"));
-		lb_fmt(c[3], sizeof(c[3]), json_object_get(x, "bytes"));
-		snprintf(c[4], sizeof(c[4]), " ");
-		snprintf(c[5], sizeof(c[5]), " ");
-		lb_table_row(&t, row);
-		json_array_foreach(json_object_get(x, "backends"), j, b)
-		{
-			char a[48];
-			lb_fmt(a, sizeof(a), json_object_get(b, "address"));
-			snprintf(c[0], sizeof(c[0]), " ");
-			snprintf(c[1], sizeof(c[1]), "  -> %s", a);
-			lb_fmt(c[2], sizeof(c[2]), json_object_get(b, "packets"));
-			lb_fmt(c[3], sizeof(c[3]), json_object_get(b, "bytes"));
-			lb_fmt(c[4], sizeof(c[4]), json_object_get(b, "new_flows"));
-			lb_fmt(c[5], sizeof(c[5]), json_object_get(b, "state"));
-			lb_table_row(&t, row);
-		}
-	}
-	lb_table_print(stdout, &t);
-	lb_table_free(&t);
-
-	printf("\nDrops by reason (non-zero)\n");
-	bool any = false;
-	json_object_foreach(json_object_get(st, "drops"), k, x)
-	{
-		if (json_integer_value(x) == 0)
-			continue;
-		printf("  %-28s %" JSON_INTEGER_FORMAT "\n", k, json_integer_value(x));
-		any = true;
-	}
-	if (!any)
-		printf("  none\n");
-}
-
-int
-lb_do_stats(int argc, char **argv)
-{
-	struct lb_opts o;
-	struct lb_resp r = {0};
-	int rc = simple_opts(argc, argv, 0,
-		"\nThe dataplane's counters: per worker (packets, connection tracking use), per\n"
-		"VIP and backend (packets, bytes, new flows), drops by reason.\n",
-		&o);
-
-	if (rc)
-		goto out;
-	rc = lb_get("/v1/stats", &r);
-	if (rc)
-		goto out;
-	if (lb_g.json)
-		lb_print_json(r.body);
-	else
-		stats_text(r.body);
-out:
-	lb_resp_free(&r);
-	lb_opts_free(&o);
-	return rc < 0 ? LB_EXIT_OK : rc;
-}
-
 int
 lb_do_health(int argc, char **argv)
 {
@@ -384,7 +287,7 @@ lb_do_health(int argc, char **argv)
 	struct lb_resp r = {0};
 	json_t *vips, *v, *b;
 	size_t i, k;
-	int rc = simple_opts(argc, argv, LB_O_SERVICE,
+	int rc = lb_simple_opts(argc, argv, LB_O_SERVICE,
 		"[-t|-u SERVICE]\nHealth per backend: up/down/unknown, since when, the last "
 		"check's result,\nand the effective state and weight it leads to.\n",
 		&o);
@@ -410,7 +313,7 @@ lb_do_health(int argc, char **argv)
 		char proto[8], svc[80];
 		if (!vip_matches(v, o.have_svc ? &o.svc : NULL))
 			continue;
-		service_text(proto, sizeof(proto), svc, sizeof(svc), v);
+		lb_service_text(proto, sizeof(proto), svc, sizeof(svc), v);
 		json_array_foreach(json_object_get(v, "backends"), k, b)
 		{
 			static const char *const k_last[] = {"last", "last_check", NULL};
@@ -440,7 +343,7 @@ lb_do_metrics(int argc, char **argv)
 {
 	struct lb_opts o;
 	struct lb_resp r = {0};
-	int rc = simple_opts(argc, argv, 0,
+	int rc = lb_simple_opts(argc, argv, 0,
 		"\nThe Prometheus metrics (text format 0.0.4) as sluiced serves them on "
 		"/metrics.\n",
 		&o);

@@ -16,6 +16,7 @@
 #include <jansson.h>
 
 struct lb_service;
+struct lb_opts;
 
 #define LB_DEFAULT_SOCKET "/run/sluice/sluiced.sock"
 /* The API refuses bodies above 16 MiB: refuse input files above that here. */
@@ -79,6 +80,10 @@ bool lb_addr_eq(const char *a, const char *b);
 /* The VIP object of a GET /v1/vips/... answer, and a backend of it by address. */
 json_t *lb_vip_of(json_t *body);
 json_t *lb_find_backend(json_t *vip, const char *addr);
+/* "TCP" and "192.0.2.80:80" / "[2001:db8::1]:80" for a VIP object of an answer. */
+void lb_service_text(char *proto, size_t plen, char *buf, size_t len, json_t *vip);
+/* Options of a read verb that takes @allowed (LB_O_*), no operands: 0, -1 (help) or exit code. */
+int lb_simple_opts(int argc, char **argv, unsigned allowed, const char *help, struct lb_opts *o);
 /* The list view of every VIP, or of @only; packets and bytes when @stats. */
 int lb_show_vips(const struct lb_service *only, bool stats);
 int lb_do_status(int argc, char **argv);
