@@ -10,10 +10,12 @@ PACKAGES=(
 	libdpdk-dev dpdk dpdk-dev
 	libbpf-dev bpftool linux-libc-dev
 	libjansson-dev
+	libcurl4-openssl-dev libyaml-dev
 	libmicrohttpd-dev libev-dev
 	libcurl4-openssl-dev
 	# tests
 	check valgrind
+	groff-base systemd
 	python3
 	# end-to-end tests and the topology demo
 	python3-pytest python3-scapy nginx-light curl wrk iproute2 tcpdump iputils-ping ethtool

@@ -213,8 +213,6 @@ def test_dataplane_restart_gets_state(sys_):
     t.stop_lb()
     assert wait_for(lambda: d.get("/v1/status").json["dataplane"]["up"] is False, 3)
     # Restarted with its original file (three backends, two more VIPs).
-    # start_lb() waits for the ready line: start the log afresh.
-    open(t.lb_log, "w").close()
     t.start_lb(topo.make_config("encap"))
     t0 = time.monotonic()
     assert wait_for(lambda: dp_backends(t) == want, 5), dp_backends(t)
