@@ -12,7 +12,6 @@ PACKAGES=(
 	libjansson-dev
 	libcurl4-openssl-dev libyaml-dev
 	libmicrohttpd-dev libev-dev
-	libcurl4-openssl-dev
 	# tests
 	check valgrind
 	groff-base systemd
