@@ -16,6 +16,8 @@ cluster of three nodes:
   and must be all of them (backends did not change);
 - a node whose health checks fail (a partition between it and one backend)
   withdraws within one health interval of the transition, alone;
+- lbadm: node status/drain/undrain, cluster compare (state and table
+  digests) and cluster apply over the nodes with a result per node;
 - the state reaches every node from one etcd key (in the router's
   namespace); a bad config, through the store or a node's API, is refused
   by every node, which keeps its old one and says so.
@@ -39,6 +41,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import cluster as clu  # noqa: E402
 import topo  # noqa: E402
 from conftest import artifacts  # noqa: E402
+from lbadm_run import Lbadm, lbadm_binary  # noqa: E402
 from netclient import KeepAlive, backend_of, udp_request  # noqa: E402
 from sluiced import sluiced_binary  # noqa: E402
 from topo import CLIENT4, CLIENT6, HTTP_PORT, UDP_PORT, VIP4, VIP6  # noqa: E402
@@ -377,3 +380,66 @@ def test_bad_config_refused_everywhere_old_one_kept(cl, conns, capsys):
     # The next good revision is applied everywhere and clears the refusal.
     views = cl.wait_applied(cl.publish(state()))
     assert all(v["refused"] is None for v in views.values()), views
+
+
+def test_lbadm_drives_the_cluster(cl, conns, capsys):
+    """lbadm: node status/drain/undrain on one node, cluster compare and
+    cluster apply over the three nodes' sockets with a result per node."""
+    if not os.path.exists(lbadm_binary()):
+        pytest.fail(f"lbadm not found ({lbadm_binary()})")
+    socks = ",".join(d.sock for d in cl.sluiced)
+    one = Lbadm(cl.sluiced[2].sock)
+
+    cmp_ = one.json("cluster", "compare", "--nodes", socks)
+    assert cmp_["agree"] is True, cmp_
+    assert len({n["state_digest"] for n in cmp_["nodes"]}) == 1
+    assert all(n["current"] and n["announced"] == "2" for n in cmp_["nodes"]), cmp_
+    text = one.run("cluster", "compare", "--nodes", socks).stdout
+    assert "3 nodes agree" in text, text
+
+    st = one.json("node", "status")
+    assert st["node"] == "node2" and st["maintenance"] is False
+    out = one.run("node", "drain").stdout
+    assert "in maintenance" in out, out
+    cl.wait_nexthops([0, 1])
+    assert "node in maintenance" in one.run("node", "status").stdout
+    ok, lost = survive(conns, "node2 drained (lbadm)", capsys)
+    assert ok == len(conns), lost
+    one.run("node", "undrain")
+    cl.wait_nexthops(range(N_NODES))
+
+    # The state the nodes run, applied again everywhere: unchanged on each.
+    path = os.path.join(cl.t.workdir, "cluster-state.json")
+    with open(path, "w") as f:
+        json.dump(state(), f)
+    res = one.json("cluster", "apply", "--nodes", socks, "-f", path)
+    assert res["ok"] is True and [n["result"] for n in res["nodes"]] == ["unchanged"] * 3, res
+    # A bad one: refused by each node with the field, exit 1, nothing changes.
+    bad = state()
+    bad["vips"][1]["backends"][2]["weight"] = 70000
+    with open(path, "w") as f:
+        json.dump(bad, f)
+    p = one.run("-j", "cluster", "apply", "--nodes", socks, "-f", path, want=1)
+    res = json.loads(p.stdout)
+    assert [n["result"] for n in res["nodes"]] == ["refused"] * 3, res
+    assert all(".weight" in n["detail"] for n in res["nodes"]), res
+    # One node unreachable: the others still get the change; exit 3.
+    with open(path, "w") as f:
+        json.dump(state(), f)
+    p = one.run("-j", "cluster", "apply", "--nodes", socks + ",/nonexistent/sluiced.sock",
+                "-f", path, want=3)
+    res = json.loads(p.stdout)
+    assert [n["result"] for n in res["nodes"]] == ["unchanged"] * 3 + ["unreachable"], res
+    # Nodes that differ are told apart: one node with another weight.
+    d0 = cl.sluiced[0]
+    diff = state()
+    diff["vips"][0]["backends"][0]["weight"] = 150
+    assert d0.put_state(diff).status == 200
+    try:
+        p = one.run("-j", "cluster", "compare", "--nodes", socks, want=1)
+        cmp_ = json.loads(p.stdout)
+        assert cmp_["agree"] is False, cmp_
+        assert any("state differs" in x for x in cmp_["differences"]), cmp_
+    finally:
+        assert d0.put_state(state()).status == 200
+    assert one.json("cluster", "compare", "--nodes", socks)["agree"] is True
