@@ -294,11 +294,17 @@ sld_node_tick(struct sld *d)
 		return;
 	}
 	nd->last_try_ms = now;
-	/* The file and the socket are ours alone (one reconciler thread). */
+	/*
+	 * The speaker's I/O without the lock, so that GET /v1/node never waits
+	 * on BIRD. The file, the socket and nd->last (@p) are only ever changed
+	 * by this thread, so @p stays valid meanwhile.
+	 */
+	pthread_mutex_unlock(&nd->lock);
 	rc = sld_bird_write(d->opts.bird_include, d->node, p, n, err, sizeof(err));
 	if (rc == 0)
 		rc = sld_bird_configure(
 			d->opts.bird_socket, SLD_SPEAKER_TIMEOUT_MS, err, sizeof(err));
+	pthread_mutex_lock(&nd->lock);
 	if (rc == 0) {
 		unsigned int k = 0;
 
