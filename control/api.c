@@ -24,6 +24,7 @@
 #include <sluice/ctl.h>
 
 #include "api.h"
+#include "node.h"
 #include "log.h"
 
 static struct MHD_Daemon *unix_daemon, *tcp_daemon;
@@ -220,6 +221,8 @@ route(struct sld_req *r, struct sld_resp *o)
 		sld_api_stats(r, seg + 2, n - 2, o);
 	else if (strcmp(seg[1], "filter") == 0)
 		sld_api_filter(r, seg + 2, n - 2, o);
+	else if (strcmp(seg[1], "node") == 0)
+		sld_api_node(r, seg + 2, n - 2, o);
 	else
 		sld_resp_fail(o, 404, "not_found", "", "no such resource");
 }

@@ -10,6 +10,8 @@
 #include <sluice/ctl.h>
 
 #include "api.h"
+#include "etcd.h"
+#include "node.h"
 
 json_t *
 sld_dp_stats(struct sld *d)
@@ -159,6 +161,16 @@ sld_api_metrics(struct sld_req *r, struct sld_resp *o)
 
 	o->text = sld_metrics(r->d, stats);
 	json_decref(stats);
+	if (o->text != NULL && r->d->nstate != NULL) {
+		char *nm = sld_node_metrics(r->d), *em = sld_etcd_metrics(r->d), *all = NULL;
+
+		if (nm == NULL || em == NULL || asprintf(&all, "%s%s%s", o->text, nm, em) < 0)
+			all = NULL;
+		free(nm);
+		free(em);
+		free(o->text);
+		o->text = all;
+	}
 	if (o->text == NULL) {
 		sld_resp_fail(o, 500, "internal", "", "out of memory");
 		return;

@@ -24,6 +24,7 @@
 
 #include "effective.h"
 #include "log.h"
+#include "node.h"
 #include "sld.h"
 
 int
@@ -138,6 +139,7 @@ sld_dp_push(struct sld *d, const char *text, uint64_t version, char *err, size_t
 	free(d->pushed);
 	d->pushed = strdup(text);
 	d->pushed_version = version;
+	d->dp_error[0] = '\0'; /* whoever pushed (reconciler or commit): it runs now */
 	json_decref(reply);
 	write_dp_config(d, text);
 	return 1;
@@ -314,6 +316,7 @@ sld_reconcile_loop(struct sld *d)
 {
 	while (!d->quit) {
 		reconcile_once(d);
+		sld_node_tick(d); /* announcements follow what the pass found */
 		sleep_or_wake(d);
 	}
 }

@@ -16,11 +16,14 @@
 
 #include <sluice/ctl.h>
 
+#include "etcd.h"
 #include "log.h"
+#include "node.h"
 #include "sld.h"
 
 #define DEFAULT_SOCKET	  "/run/sluice/sluiced.sock"
 #define DEFAULT_STATE_DIR "/var/lib/sluice"
+#define DEFAULT_ETCD_KEY  "/sluice/state"
 
 static struct sld daemon_ctx;
 
@@ -47,9 +50,28 @@ usage(FILE *f)
 		"                           sluice-dp restarted with -c FILE starts from it\n"
 		"      --node NAME          node name in /v1/status (default: the host name)\n"
 		"      --max-checks N       health checks running at once (default 64)\n"
+		"\n"
+		"Cluster operation (docs/cluster.md): announce VIP prefixes through BIRD while\n"
+		"this node can serve them.\n"
+		"      --bird-socket PATH   BIRD's control socket; without it nothing is "
+		"announced\n"
+		"      --bird-include FILE  the file of announced prefixes that bird.conf "
+		"includes\n"
+		"                           (required with --bird-socket)\n"
+		"      --maintenance-file PATH  while PATH exists the node is in maintenance:\n"
+		"                           it announces nothing (also: PUT /v1/node)\n"
+		"      --announce-rule all|any  an address with several VIPs is announced when\n"
+		"                           all of them (default) or any has enough healthy "
+		"backends\n"
+		"      --etcd URL           take the state from etcd (http://HOST:PORT, its v3 "
+		"JSON\n"
+		"                           gateway): watch --etcd-key, apply each valid "
+		"revision,\n"
+		"                           refuse (and keep the running state) an invalid one\n"
+		"      --etcd-key KEY       the key holding the state document (default %s)\n"
 		"  -v, --verbose            log debug messages\n"
 		"  -h, --help               this text\n",
-		DEFAULT_SOCKET, DEFAULT_STATE_DIR, SL_CTL_DEFAULT_SOCK);
+		DEFAULT_SOCKET, DEFAULT_STATE_DIR, SL_CTL_DEFAULT_SOCK, DEFAULT_ETCD_KEY);
 }
 
 static int
@@ -81,6 +103,12 @@ parse_opts(int argc, char **argv, struct sld_opts *o)
 		{"dp-config", required_argument, NULL, 'C'},
 		{"node", required_argument, NULL, 'N'},
 		{"max-checks", required_argument, NULL, 'm'},
+		{"bird-socket", required_argument, NULL, 'B'},
+		{"bird-include", required_argument, NULL, 'I'},
+		{"maintenance-file", required_argument, NULL, 'F'},
+		{"announce-rule", required_argument, NULL, 'R'},
+		{"etcd", required_argument, NULL, 'E'},
+		{"etcd-key", required_argument, NULL, 'K'},
 		{"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
@@ -121,6 +149,37 @@ parse_opts(int argc, char **argv, struct sld_opts *o)
 				return -EINVAL;
 			}
 			break;
+		case 'B':
+			o->bird_socket = optarg;
+			break;
+		case 'I':
+			o->bird_include = optarg;
+			break;
+		case 'F':
+			o->maintenance_file = optarg;
+			break;
+		case 'R':
+			if (strcmp(optarg, "all") == 0)
+				o->announce_rule = SLD_ANNOUNCE_ALL;
+			else if (strcmp(optarg, "any") == 0)
+				o->announce_rule = SLD_ANNOUNCE_ANY;
+			else {
+				fprintf(stderr,
+					"sluiced: --announce-rule: '%s' is not all or any\n",
+					optarg);
+				return -EINVAL;
+			}
+			break;
+		case 'E':
+			o->etcd = optarg;
+			break;
+		case 'K':
+			if (optarg[0] == '\0' || strlen(optarg) > 200) {
+				fprintf(stderr, "sluiced: --etcd-key: 1 to 200 bytes\n");
+				return -EINVAL;
+			}
+			o->etcd_key = optarg;
+			break;
 		case 'v':
 			sld_log_level(LOG_DEBUG);
 			break;
@@ -134,6 +193,10 @@ parse_opts(int argc, char **argv, struct sld_opts *o)
 	}
 	if (optind != argc) {
 		fprintf(stderr, "sluiced: unexpected argument '%s'\n", argv[optind]);
+		return -EINVAL;
+	}
+	if ((o->bird_socket == NULL) != (o->bird_include == NULL)) {
+		fprintf(stderr, "sluiced: --bird-socket and --bird-include go together\n");
 		return -EINVAL;
 	}
 	if (o->listen != NULL && o->tokens == NULL) {
@@ -184,7 +247,8 @@ main(int argc, char **argv)
 		.socket_mode = 0660,
 		.state_dir = DEFAULT_STATE_DIR,
 		.dp_socket = SL_CTL_DEFAULT_SOCK,
-		.max_checks = 64};
+		.max_checks = 64,
+		.etcd_key = DEFAULT_ETCD_KEY};
 	if (parse_opts(argc, argv, &d->opts) < 0)
 		return 2;
 	pthread_mutex_init(&d->lock, NULL);
@@ -214,6 +278,10 @@ main(int argc, char **argv)
 		fprintf(stderr, "sluiced: %s\n", err);
 		return 1;
 	}
+	if (sld_node_init(d, err, sizeof(err)) < 0) {
+		fprintf(stderr, "sluiced: %s\n", err);
+		goto out;
+	}
 	d->health = sld_health_create(d->opts.max_checks, sld_wake, d);
 	if (d->health == NULL) {
 		fprintf(stderr, "sluiced: health checker: out of memory\n");
@@ -229,6 +297,10 @@ main(int argc, char **argv)
 		fprintf(stderr, "sluiced: %s\n", err);
 		goto out;
 	}
+	if (sld_etcd_start(d, err, sizeof(err)) < 0) {
+		fprintf(stderr, "sluiced: %s\n", err);
+		goto out;
+	}
 	sld_log(LOG_INFO, "ready: version %llu, API on %s%s%s, dataplane %s",
 		(unsigned long long)d->version, d->opts.socket, d->opts.listen ? " and " : "",
 		d->opts.listen ? d->opts.listen : "", d->opts.dp_socket);
@@ -236,8 +308,10 @@ main(int argc, char **argv)
 	sld_log(LOG_INFO, "stopping");
 	rc = 0;
 out:
+	sld_etcd_stop(d); /* before the health checker: a commit from it uses the checker */
 	sld_api_stop(d);
 	sld_health_destroy(d->health);
+	sld_node_fini(d);
 	sld_store_close(&d->store);
 	sld_state_free(&d->state);
 	free(d->pushed);

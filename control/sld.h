@@ -51,6 +51,13 @@ struct sld_opts {
 	const char *dp_config; /* file kept equal to what sluice-dp runs, or NULL */
 	const char *node;
 	unsigned int max_checks;
+	/* Cluster operation (node.h, docs/cluster.md). */
+	const char *bird_socket;      /* BIRD's control socket, or NULL: no speaker */
+	const char *bird_include;     /* the file of announced prefixes BIRD includes */
+	const char *maintenance_file; /* exists: node in maintenance */
+	unsigned int announce_rule;   /* enum sld_announce_rule */
+	const char *etcd;	      /* etcd client URL, or NULL: no shared store (etcd.h) */
+	const char *etcd_key;	      /* the key holding the state document */
 };
 
 struct sld {
@@ -74,6 +81,8 @@ struct sld {
 	char *digests;		 /* JSON {vipkey: digest} from STATUS when the dataplane has it */
 
 	struct sld_health *health;
+	struct sld_node *nstate; /* maintenance and announcements (node.h) */
+	struct sld_etcd *etcd;	 /* the shared store's watcher, or NULL (etcd.h) */
 	struct sld_token *tokens;
 	unsigned int n_tokens;
 

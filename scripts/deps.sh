@@ -20,6 +20,10 @@ PACKAGES=(
 	python3-pytest python3-scapy nginx-light curl wrk iproute2 tcpdump iputils-ping ethtool
 	# the XDP filter: flood generator for manual runs, xdp-filter as the benchmark's reference
 	hping3 xdp-tools
+	# multi-node: BIRD 2 announces VIPs (sluiced drives it) and is the test's ECMP router
+	bird2
+	# the optional shared store sluiced watches (tested on loopback and in the cluster test)
+	etcd-server etcd-client
 )
 
 if [ "$(id -u)" -ne 0 ]; then

@@ -32,7 +32,9 @@ def main(argv):
                         os.path.join(HERE, "test_sluiced_api.py"),
                         os.path.join(HERE, "test_sluiced_topo.py"),
                         os.path.join(HERE, "test_filter.py"),
-                        os.path.join(HERE, "test_lbadm_topo.py"), *argv])
+                        os.path.join(HERE, "test_lbadm_topo.py"),
+                        os.path.join(HERE, "test_etcd.py"),
+                        os.path.join(HERE, "test_cluster.py"), *argv])
 
 
 if __name__ == "__main__":

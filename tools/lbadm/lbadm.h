@@ -75,6 +75,8 @@ void lb_cmd_help(FILE *f, const struct lb_cmd *cmds, const char *path);
 extern const struct lb_cmd lb_vip_cmds[];
 extern const struct lb_cmd lb_backend_cmds[];
 extern const struct lb_cmd lb_filter_cmds[];
+extern const struct lb_cmd lb_node_cmds[];    /* cmd_cluster.c */
+extern const struct lb_cmd lb_cluster_cmds[]; /* cmd_cluster.c */
 /* Same address, whatever the spelling (2001:DB8::1 = 2001:db8:0::1). */
 bool lb_addr_eq(const char *a, const char *b);
 /* The VIP object of a GET /v1/vips/... answer, and a backend of it by address. */

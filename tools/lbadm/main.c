@@ -42,6 +42,10 @@ static const struct lb_cmd cmds[] = {
 	{"filter", NULL, lb_filter_cmds, "show|deny|allow|rate|mode|set|stats|drops ...",
 		"the XDP filter"},
 	{"metrics", lb_do_metrics, NULL, "", "the Prometheus metrics as sluiced serves them"},
+	{"node", NULL, lb_node_cmds, "status|drain|undrain",
+		"this node in a cluster: maintenance, BGP announcements (docs/cluster.md)"},
+	{"cluster", NULL, lb_cluster_cmds, "apply|compare --nodes LIST ...",
+		"several nodes at once: apply a state, compare their tables"},
 	{"help", do_help, NULL, "", "this text"},
 	{NULL, NULL, NULL, NULL, NULL},
 };
