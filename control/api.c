@@ -24,6 +24,7 @@
 #include <sluice/ctl.h>
 
 #include "api.h"
+#include "node.h"
 #include "log.h"
 
 static struct MHD_Daemon *unix_daemon, *tcp_daemon;
@@ -197,6 +198,7 @@ route(struct sld_req *r, struct sld_resp *o)
 		[SLD_RES_FILTER] = sld_api_filter,
 		[SLD_RES_FILTER_STATS] = sld_api_filter,
 		[SLD_RES_FILTER_DROPS] = sld_api_filter,
+		[SLD_RES_NODE] = sld_api_node,
 	};
 	struct sld_path p;
 	struct sld_err e;

@@ -9,6 +9,8 @@
 #include <string.h>
 
 #include "api.h"
+#include "etcd.h"
+#include "node.h"
 
 static bool
 get_only(struct sld_req *r, struct sld_resp *o)
@@ -143,6 +145,16 @@ sld_api_metrics(struct sld_req *r, const struct sld_path *p, struct sld_resp *o)
 	o->etag = (int64_t)snap->version;
 	sld_snap_put(snap);
 	json_decref(stats);
+	if (o->text != NULL && r->d->nstate != NULL) {
+		char *nm = sld_node_metrics(r->d), *em = sld_etcd_metrics(r->d), *all = NULL;
+
+		if (nm == NULL || em == NULL || asprintf(&all, "%s%s%s", o->text, nm, em) < 0)
+			all = NULL;
+		free(nm);
+		free(em);
+		free(o->text);
+		o->text = all;
+	}
 	if (o->text == NULL) {
 		sld_resp_fail(o, 500, "internal", "", "out of memory");
 		return;

@@ -26,6 +26,7 @@
 
 #include "effective.h"
 #include "log.h"
+#include "node.h"
 #include "sld.h"
 
 int
@@ -155,6 +156,7 @@ sld_dp_push(struct sld *d, const char *text, uint64_t version, char *err, size_t
 	free(d->pushed);
 	d->pushed = copy;
 	d->pushed_version = version;
+	d->dp_error[0] = '\0'; /* whoever pushed (reconciler or commit): it runs now */
 	pthread_mutex_unlock(&d->dp_lock);
 	write_dp_config(d, text);
 	return 1;
@@ -353,6 +355,7 @@ sld_reconcile_loop(struct sld *d)
 			sd_notify(0, "WATCHDOG=1");
 			last = sld_now_ms();
 		}
+		sld_node_tick(d); /* announcements follow what the pass found */
 		sleep_or_wake(d);
 	}
 }

@@ -19,11 +19,14 @@
 #include <sluice/ctl.h>
 #include <sluice/filter.h>
 
+#include "etcd.h"
 #include "log.h"
+#include "node.h"
 #include "sld.h"
 
 #define DEFAULT_SOCKET	  "/run/sluice/sluiced.sock"
 #define DEFAULT_STATE_DIR "/var/lib/sluice"
+#define DEFAULT_ETCD_KEY  "/sluice/state"
 
 static struct sld daemon_ctx;
 
@@ -56,9 +59,29 @@ usage(FILE *f)
 		"      --client-timeout S   close API connections idle for S seconds (default 30)\n"
 		"      --max-clients N      API connections at once, per listener (default 256)\n"
 		"      --max-clients-per-ip N  of them from one TCP client address (default 32)\n"
+		"\n"
+		"Cluster operation (docs/cluster.md): announce VIP prefixes through BIRD while\n"
+		"this node can serve them.\n"
+		"      --bird-socket PATH   BIRD's control socket; without it nothing is "
+		"announced\n"
+		"      --bird-include FILE  the file of announced prefixes that bird.conf "
+		"includes\n"
+		"                           (required with --bird-socket)\n"
+		"      --maintenance-file PATH  while PATH exists the node is in maintenance:\n"
+		"                           it announces nothing (also: PUT /v1/node)\n"
+		"      --announce-rule all|any  an address with several VIPs is announced when\n"
+		"                           all of them (default) or any has enough healthy "
+		"backends\n"
+		"      --etcd URL           take the state from etcd (http://HOST:PORT, its v3 "
+		"JSON\n"
+		"                           gateway): watch --etcd-key, apply each valid "
+		"revision,\n"
+		"                           refuse (and keep the running state) an invalid one\n"
+		"      --etcd-key KEY       the key holding the state document (default %s)\n"
 		"  -v, --verbose            log debug messages\n"
 		"  -h, --help               this text\n",
-		DEFAULT_SOCKET, DEFAULT_STATE_DIR, SL_CTL_DEFAULT_SOCK, SL_FILTER_PIN_ROOT);
+		DEFAULT_SOCKET, DEFAULT_STATE_DIR, SL_CTL_DEFAULT_SOCK, SL_FILTER_PIN_ROOT,
+		DEFAULT_ETCD_KEY);
 }
 
 static int
@@ -130,8 +153,14 @@ parse_opts(int argc, char **argv, struct sld_opts *o)
 		{"client-timeout", required_argument, NULL, 'o'},
 		{"max-clients", required_argument, NULL, 'c'},
 		{"max-clients-per-ip", required_argument, NULL, 'i'},
-		{"filter-iface", required_argument, NULL, 'F'},
+		{"filter-iface", required_argument, NULL, 'X'},
 		{"filter-pin-root", required_argument, NULL, 'P'},
+		{"bird-socket", required_argument, NULL, 'B'},
+		{"bird-include", required_argument, NULL, 'I'},
+		{"maintenance-file", required_argument, NULL, 'F'},
+		{"announce-rule", required_argument, NULL, 'R'},
+		{"etcd", required_argument, NULL, 'E'},
+		{"etcd-key", required_argument, NULL, 'K'},
 		{"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
@@ -195,12 +224,43 @@ parse_opts(int argc, char **argv, struct sld_opts *o)
 				return -EINVAL;
 			}
 			break;
-		case 'F':
+		case 'X':
 			if (add_filter_ifaces(&daemon_ctx, optarg) < 0)
 				return -EINVAL;
 			break;
 		case 'P':
 			o->filter_pin_root = optarg;
+			break;
+		case 'B':
+			o->bird_socket = optarg;
+			break;
+		case 'I':
+			o->bird_include = optarg;
+			break;
+		case 'F':
+			o->maintenance_file = optarg;
+			break;
+		case 'R':
+			if (strcmp(optarg, "all") == 0)
+				o->announce_rule = SLD_ANNOUNCE_ALL;
+			else if (strcmp(optarg, "any") == 0)
+				o->announce_rule = SLD_ANNOUNCE_ANY;
+			else {
+				fprintf(stderr,
+					"sluiced: --announce-rule: '%s' is not all or any\n",
+					optarg);
+				return -EINVAL;
+			}
+			break;
+		case 'E':
+			o->etcd = optarg;
+			break;
+		case 'K':
+			if (optarg[0] == '\0' || strlen(optarg) > 200) {
+				fprintf(stderr, "sluiced: --etcd-key: 1 to 200 bytes\n");
+				return -EINVAL;
+			}
+			o->etcd_key = optarg;
 			break;
 		case 'v':
 			sld_log_level(LOG_DEBUG);
@@ -215,6 +275,10 @@ parse_opts(int argc, char **argv, struct sld_opts *o)
 	}
 	if (optind != argc) {
 		fprintf(stderr, "sluiced: unexpected argument '%s'\n", argv[optind]);
+		return -EINVAL;
+	}
+	if ((o->bird_socket == NULL) != (o->bird_include == NULL)) {
+		fprintf(stderr, "sluiced: --bird-socket and --bird-include go together\n");
 		return -EINVAL;
 	}
 	if (o->listen != NULL && o->tokens == NULL) {
@@ -272,7 +336,8 @@ main(int argc, char **argv)
 		.client_timeout_s = 30,
 		.max_clients = 256,
 		.max_clients_per_ip = 32,
-		.filter_pin_root = SL_FILTER_PIN_ROOT};
+		.filter_pin_root = SL_FILTER_PIN_ROOT,
+		.etcd_key = DEFAULT_ETCD_KEY};
 	if (parse_opts(argc, argv, &d->opts) < 0)
 		return 2;
 	d->started = time(NULL);
@@ -292,6 +357,10 @@ main(int argc, char **argv)
 		fprintf(stderr, "sluiced: %s\n", err);
 		return 1;
 	}
+	if (sld_node_init(d, err, sizeof(err)) < 0) {
+		fprintf(stderr, "sluiced: %s\n", err);
+		goto out;
+	}
 	d->health = sld_health_create(d->opts.max_checks, sld_wake, d);
 	if (d->health == NULL) {
 		fprintf(stderr, "sluiced: health checker: out of memory\n");
@@ -308,6 +377,10 @@ main(int argc, char **argv)
 		fprintf(stderr, "sluiced: %s\n", err);
 		goto out;
 	}
+	if (sld_etcd_start(d, err, sizeof(err)) < 0) {
+		fprintf(stderr, "sluiced: %s\n", err);
+		goto out;
+	}
 	sld_log(LOG_INFO, "ready: version %llu, API on %s%s%s, dataplane %s",
 		(unsigned long long)sld_version(d), d->opts.socket, d->opts.listen ? " and " : "",
 		d->opts.listen ? d->opts.listen : "", d->opts.dp_socket);
@@ -318,8 +391,10 @@ main(int argc, char **argv)
 	sd_notify(0, "STOPPING=1");
 	rc = 0;
 out:
+	sld_etcd_stop(d); /* before the health checker: a commit from it uses the checker */
 	sld_api_stop(d);
 	sld_health_destroy(d->health);
+	sld_node_fini(d);
 	sld_store_close(&d->store);
 	sld_fini(d);
 	return rc;

@@ -28,6 +28,7 @@ static const struct {
 	{"stats", SLD_RES_STATS},
 	{"filter", SLD_RES_FILTER},
 	{"vips", SLD_RES_VIPS},
+	{"node", SLD_RES_NODE},
 };
 
 /* Split @buf in place on '/'; @return the number of segments, -1 above MAX_SEGS. */

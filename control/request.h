@@ -33,6 +33,7 @@ enum sld_resource {
 	SLD_RES_FILTER,	      /* /v1/filter */
 	SLD_RES_FILTER_STATS, /* /v1/filter/stats */
 	SLD_RES_FILTER_DROPS, /* /v1/filter/drops */
+	SLD_RES_NODE,	      /* /v1/node */
 	SLD_RES_MAX,
 };
 

@@ -65,6 +65,13 @@ struct sld_opts {
 	unsigned int max_clients;      /* connections per listener */
 	unsigned int max_clients_per_ip;
 	const char *filter_pin_root; /* bpffs directory of the filter's pinned maps */
+	/* Cluster operation (node.h, docs/cluster.md). */
+	const char *bird_socket;      /* BIRD's control socket, or NULL: no speaker */
+	const char *bird_include;     /* the file of announced prefixes BIRD includes */
+	const char *maintenance_file; /* exists: node in maintenance */
+	unsigned int announce_rule;   /* enum sld_announce_rule */
+	const char *etcd;	      /* etcd client URL, or NULL: no shared store (etcd.h) */
+	const char *etcd_key;	      /* the key holding the state document */
 };
 
 /* One --filter-iface: what sluiced last applied to its pinned filter maps. */
@@ -118,6 +125,8 @@ struct sld {
 	unsigned int n_fif;
 
 	struct sld_health *health;
+	struct sld_node *nstate; /* maintenance and announcements (node.h) */
+	struct sld_etcd *etcd;	 /* the shared store's watcher, or NULL (etcd.h) */
 	struct sld_token *tokens;
 	unsigned int n_tokens;
 

@@ -31,7 +31,10 @@ def main(argv):
                         os.path.join(HERE, "test_two_workers.py"),
                         os.path.join(HERE, "test_sluiced_api.py"),
                         os.path.join(HERE, "test_sluiced_topo.py"),
-                        os.path.join(HERE, "test_filter.py"), *argv])
+                        os.path.join(HERE, "test_filter.py"),
+                        os.path.join(HERE, "test_lbadm_topo.py"),
+                        os.path.join(HERE, "test_etcd.py"),
+                        os.path.join(HERE, "test_cluster.py"), *argv])
 
 
 if __name__ == "__main__":
