@@ -297,6 +297,8 @@ reconcile_once(struct sld *d)
 		if (d->dp_up)
 			sld_log(LOG_WARNING, "dataplane lost: %s", rc < 0 ? err : "STATUS refused");
 		d->dp_up = false;
+		free(d->tables); /* no digest for tables nobody runs */
+		d->tables = NULL;
 		pthread_mutex_unlock(&d->dp_lock);
 		goto out;
 	}

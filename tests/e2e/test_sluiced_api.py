@@ -1097,3 +1097,39 @@ def test_full_or_read_only_state_dir(small_disk):
     d.stop()
     d.start()
     assert d.version() == 3 and [b["weight"] for b in d.state()["vips"][0]["backends"]] == [3, 4]
+
+
+# --------------------------------------------------------------------------
+# Maglev table digests, as sluice-dp's STATUS reports them ("tables")
+
+
+def test_table_digests_follow_the_dataplane(env):
+    d, dp = env
+    s = state()
+    s["vips"].append({"address": "2001:db8::80", "protocol": "udp", "port": 53,
+                      "backends": [{"address": "2001:db8::1"}]})
+    assert d.put_state(s).status == 200
+
+    def reported():
+        st = d.get("/v1/status").json["dataplane"].get("tables", {})
+        vips = {v["vip"]: v.get("table_digest") for v in d.get("/v1/vips").json["vips"]}
+        m = dict(re.findall(r'^sluice_vip_table_info\{vip="([^"]+)",digest="([0-9a-f]{16})"\} 1$',
+                            d.get("/metrics").raw, re.M))
+        return st, vips, m
+
+    def want():
+        return {f'{t["protocol"]}/{t["address"]}/{t["port"]}': t["digest"] for t in dp.tables()}
+
+    w = want()
+    assert len(w) == 2 and len(set(w.values())) == 2
+    assert wait_for(lambda: reported() == (w, w, w), timeout=3), (reported(), w)
+    # A change of the pool changes the dataplane's table: sluiced follows.
+    assert d.put_state(state(weights=(100, 7)) | {"vips": [state(weights=(100, 7))["vips"][0],
+                                                           s["vips"][1]]}).status == 200
+    w2 = want()
+    assert w2[VIP] != w[VIP] and w2["udp/2001:db8::80/53"] == w["udp/2001:db8::80/53"]
+    assert wait_for(lambda: reported() == (w2, w2, w2), timeout=3), (reported(), w2)
+    # A dataplane that is gone runs no table: no digest is shown for it.
+    dp.stop()
+    none = ({}, {VIP: None, "udp/2001:db8::80/53": None}, {})
+    assert wait_for(lambda: reported() == none, timeout=3), reported()

@@ -326,3 +326,29 @@ def test_filter_denies_a_source_through_the_api(sys_):
     assert r.status == 200, r
     rc, code, _ = curl(t.ns["cl"], f"http://{VIP4}/after", denied)
     assert rc == 0 and code == 200
+
+
+def test_table_digests_are_the_dataplanes(sys_):
+    """What sluiced reports per VIP (/v1/status, /v1/vips, sluice_vip_table_info)
+    is exactly what sluice-dp's STATUS "tables" says: the same digests once
+    sluice-dp reports them, none while it does not."""
+    t, d = sys_
+    assert d.put_state(desired(checks=False)).status == 200
+    assert wait_for(lambda: d.get("/v1/status").json["dataplane"]["current"], 3)
+    time.sleep(0.6)  # a reconcile period or two: STATUS read again
+
+    def dp_tables():
+        return {f'{x["protocol"]}/{x["address"]}/{x["port"]}': x["digest"]
+                for x in t.status().get("tables", [])}
+
+    want = dp_tables()
+    st = d.get("/v1/status").json["dataplane"]["tables"]
+    vips = {v["vip"]: v["table_digest"] for v in d.get("/v1/vips").json["vips"]
+            if "table_digest" in v}
+    m = {}
+    for line in d.get("/metrics").raw.splitlines():
+        if line.startswith("sluice_vip_table_info{"):
+            vip = line.split('vip="')[1].split('"')[0]
+            m[vip] = line.split('digest="')[1].split('"')[0]
+    assert st == want and vips == want and m == want, (want, st, vips, m)
+    print(f"digests from sluice-dp: {want or 'none (this sluice-dp reports no tables)'}")
