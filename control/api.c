@@ -6,8 +6,8 @@
  * refused with 413 before they are read whole), routing, and responses
  * (JSON with an ETag of the state version).
  *
- * Each listener is served by one libmicrohttpd thread; handlers take
- * d->lock for what they read or change.
+ * Each connection has its own thread (serve()): readers work on a snapshot
+ * of the state and never wait for a writer; writers take d->wlock.
  */
 #include <errno.h>
 #include <grp.h>
@@ -171,60 +171,43 @@ is_write(const char *method)
 
 /* ---- routing ---- */
 
-static int
-split(char *path, char **seg)
+void
+sld_method_not_allowed(struct sld_req *r, struct sld_resp *o, const char *allow)
 {
-	int n = 0;
-
-	for (char *s = strtok(path, "/"); s != NULL; s = strtok(NULL, "/")) {
-		if (n == SLD_MAX_SEGS)
-			return -1;
-		seg[n++] = s;
-	}
-	return n;
+	o->allow = allow;
+	sld_resp_fail(
+		o, 405, "method_not_allowed", "", "%s is not allowed here (%s)", r->method, allow);
 }
 
 static void
 route(struct sld_req *r, struct sld_resp *o)
 {
-	char path[sizeof(r->path)], *seg[SLD_MAX_SEGS];
-	int n;
+	static void (*const handler[SLD_RES_MAX])(
+		struct sld_req *, const struct sld_path *, struct sld_resp *) = {
+		[SLD_RES_METRICS] = sld_api_metrics,
+		[SLD_RES_STATE] = sld_api_state,
+		[SLD_RES_VIPS] = sld_api_vips,
+		[SLD_RES_VIP] = sld_api_vips,
+		[SLD_RES_BACKEND] = sld_api_vips,
+		[SLD_RES_HISTORY] = sld_api_history,
+		[SLD_RES_VERSION] = sld_api_history,
+		[SLD_RES_ROLLBACK] = sld_api_rollback,
+		[SLD_RES_STATUS] = sld_api_status,
+		[SLD_RES_HEALTH] = sld_api_health,
+		[SLD_RES_STATS] = sld_api_stats,
+		[SLD_RES_FILTER] = sld_api_filter,
+		[SLD_RES_FILTER_STATS] = sld_api_filter,
+		[SLD_RES_FILTER_DROPS] = sld_api_filter,
+		[SLD_RES_NODE] = sld_api_node,
+	};
+	struct sld_path p;
+	struct sld_err e;
 
-	snprintf(path, sizeof(path), "%s", r->path);
-	n = split(path, seg);
-	if (n == 1 && strcmp(seg[0], "metrics") == 0) {
-		if (strcmp(r->method, "GET") != 0) {
-			o->allow = "GET";
-			sld_resp_fail(o, 405, "method_not_allowed", "", "%s /metrics", r->method);
-			return;
-		}
-		sld_api_metrics(r, o);
+	if (sld_path_parse(r->path, &p, &e) < 0) {
+		sld_resp_err(o, &e);
 		return;
 	}
-	if (n < 2 || strcmp(seg[0], "v1") != 0) {
-		sld_resp_fail(o, 404, "not_found", "", "no such resource (paths start with /v1/)");
-		return;
-	}
-	if (strcmp(seg[1], "state") == 0)
-		sld_api_state(r, seg + 2, n - 2, o);
-	else if (strcmp(seg[1], "vips") == 0)
-		sld_api_vips(r, seg + 2, n - 2, o);
-	else if (strcmp(seg[1], "history") == 0)
-		sld_api_history(r, seg + 2, n - 2, o);
-	else if (strcmp(seg[1], "rollback") == 0)
-		sld_api_rollback(r, seg + 2, n - 2, o);
-	else if (strcmp(seg[1], "status") == 0)
-		sld_api_status(r, seg + 2, n - 2, o);
-	else if (strcmp(seg[1], "health") == 0)
-		sld_api_health(r, seg + 2, n - 2, o);
-	else if (strcmp(seg[1], "stats") == 0)
-		sld_api_stats(r, seg + 2, n - 2, o);
-	else if (strcmp(seg[1], "filter") == 0)
-		sld_api_filter(r, seg + 2, n - 2, o);
-	else if (strcmp(seg[1], "node") == 0)
-		sld_api_node(r, seg + 2, n - 2, o);
-	else
-		sld_resp_fail(o, 404, "not_found", "", "no such resource");
+	handler[p.res](r, &p, o);
 }
 
 /* ---- responses ---- */
@@ -261,11 +244,8 @@ send_resp(struct sld_req *r, struct sld_resp *o)
 	}
 	MHD_add_response_header(
 		resp, "Content-Type", o->ctype ? o->ctype : "application/json; charset=utf-8");
-	if (o->etag < 0) {
-		pthread_mutex_lock(&r->d->lock);
-		o->etag = (int64_t)r->d->version;
-		pthread_mutex_unlock(&r->d->lock);
-	}
+	if (o->etag < 0)
+		o->etag = (int64_t)sld_version(r->d);
 	snprintf(etag, sizeof(etag), "\"%lld\"", (long long)o->etag);
 	MHD_add_response_header(resp, "ETag", etag);
 	if (o->allow != NULL)
@@ -310,15 +290,16 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
 		r->conn = conn;
 		r->method = method;
 		r->tcp = l->tcp;
-		if (strlen(url) >= sizeof(r->path)) {
-			sld_resp_fail(&o, 404, "not_found", "", "path too long");
-			return answer_now(r, &o);
-		}
 		snprintf(r->path, sizeof(r->path), "%s", url);
 		if (r->tcp && !token_auth(r, &o))
 			return answer_now(r, &o);
 		if (!r->tcp)
 			peer_uid(r);
+		if (strlen(url) > SLD_MAX_PATH) {
+			sld_resp_fail(&o, 414, "too_long", "", "the path is above %d bytes",
+				SLD_MAX_PATH);
+			return answer_now(r, &o);
+		}
 		if (is_write(method) && r->role != SLD_ROLE_ADMIN) {
 			sld_resp_fail(&o, 403, "forbidden", "", "token '%s' may only read",
 				r->who + strlen("token:"));
@@ -475,13 +456,59 @@ bad:
 	return -EINVAL;
 }
 
-static struct MHD_Daemon *
-serve(int fd, struct listener *l)
+static int
+hexval(char c)
 {
-	return MHD_start_daemon(MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG, 0, NULL, NULL,
-		on_request, l, MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_NOTIFY_COMPLETED,
-		on_completed, NULL, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)30,
-		MHD_OPTION_CONNECTION_LIMIT, (unsigned int)256, MHD_OPTION_END);
+	return c >= '0' && c <= '9'   ? c - '0'
+	       : c >= 'a' && c <= 'f' ? c - 'a' + 10
+	       : c >= 'A' && c <= 'F' ? c - 'A' + 10
+				      : -1;
+}
+
+/*
+ * %-decoding of paths and query arguments, in place. "%00" is left as it
+ * is: decoded, it would end the C string early and "/v1/vips/.../80%00/x"
+ * would be read as "/v1/vips/.../80".
+ */
+static size_t
+unescape(void *cls, struct MHD_Connection *c, char *s)
+{
+	char *r = s, *w = s;
+
+	(void)cls;
+	(void)c;
+	while (*r != '\0') {
+		int hi = r[0] == '%' ? hexval(r[1]) : -1, lo = hi >= 0 ? hexval(r[2]) : -1;
+
+		if (hi >= 0 && lo >= 0 && (hi | lo) != 0) {
+			*w++ = (char)(hi << 4 | lo);
+			r += 3;
+		} else {
+			*w++ = *r++;
+		}
+	}
+	*w = '\0';
+	return (size_t)(w - s);
+}
+
+/*
+ * One thread per connection: a write waiting for its push to sluice-dp
+ * holds its own thread only, never a GET on another connection. Idle
+ * connections (a client that sends its request a byte at a time, or not at
+ * all) are closed after --client-timeout; at most --max-clients connections
+ * per listener, and on TCP at most --max-clients-per-ip from one address,
+ * so that one client cannot take every slot.
+ */
+static struct MHD_Daemon *
+serve(int fd, struct listener *l, const struct sld_opts *o)
+{
+	return MHD_start_daemon(
+		MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG,
+		0, NULL, NULL, on_request, l, MHD_OPTION_LISTEN_SOCKET, fd,
+		MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_CONNECTION_TIMEOUT,
+		o->client_timeout_s, MHD_OPTION_CONNECTION_LIMIT, o->max_clients,
+		MHD_OPTION_PER_IP_CONNECTION_LIMIT, l->tcp ? o->max_clients_per_ip : 0u,
+		MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL, MHD_OPTION_END);
 }
 
 int
@@ -494,7 +521,7 @@ sld_api_start(struct sld *d, char *err, size_t errlen)
 	fd = unix_listen(&d->opts, err, errlen);
 	if (fd < 0)
 		return fd;
-	unix_daemon = serve(fd, &unix_l);
+	unix_daemon = serve(fd, &unix_l, &d->opts);
 	if (unix_daemon == NULL) {
 		close(fd);
 		snprintf(err, errlen, "%s: the HTTP server did not start", d->opts.socket);
@@ -505,7 +532,7 @@ sld_api_start(struct sld *d, char *err, size_t errlen)
 	fd = tcp_listen(d->opts.listen, err, errlen);
 	if (fd < 0)
 		return fd;
-	tcp_daemon = serve(fd, &tcp_l);
+	tcp_daemon = serve(fd, &tcp_l, &d->opts);
 	if (tcp_daemon == NULL) {
 		close(fd);
 		snprintf(err, errlen, "--listen %s: the HTTP server did not start", d->opts.listen);

@@ -9,9 +9,8 @@
 #include <jansson.h>
 #include <microhttpd.h>
 
+#include "request.h"
 #include "sld.h"
-
-#define SLD_MAX_SEGS 10
 
 /* One HTTP request, from its headers to its response. */
 struct sld_req {
@@ -21,7 +20,7 @@ struct sld_req {
 	bool tcp;
 	uint8_t role; /* enum sld_role */
 	char who[80]; /* "uid:N" or "token:NAME" */
-	char path[256];
+	char path[SLD_MAX_PATH + 1];
 	char *body;
 	size_t len;
 	bool too_large;
@@ -55,21 +54,21 @@ int64_t sld_req_if_match(struct sld_req *r, struct sld_err *e);
 /* A query argument, or NULL. */
 const char *sld_req_arg(struct sld_req *r, const char *name);
 
-/* Routes: @seg are the path's segments after "/v1/" (@n of them). */
-void sld_api_state(struct sld_req *r, char **seg, int n, struct sld_resp *o);
-void sld_api_vips(struct sld_req *r, char **seg, int n, struct sld_resp *o);
-void sld_api_history(struct sld_req *r, char **seg, int n, struct sld_resp *o);
-void sld_api_rollback(struct sld_req *r, char **seg, int n, struct sld_resp *o);
-void sld_api_status(struct sld_req *r, char **seg, int n, struct sld_resp *o);
-void sld_api_health(struct sld_req *r, char **seg, int n, struct sld_resp *o);
-void sld_api_stats(struct sld_req *r, char **seg, int n, struct sld_resp *o);
-void sld_api_filter(struct sld_req *r, char **seg, int n, struct sld_resp *o);
-void sld_api_metrics(struct sld_req *r, struct sld_resp *o);
+/* Handlers, by resource (@p: the parsed path). */
+void sld_api_state(struct sld_req *r, const struct sld_path *p, struct sld_resp *o);
+void sld_api_vips(struct sld_req *r, const struct sld_path *p, struct sld_resp *o);
+void sld_api_history(struct sld_req *r, const struct sld_path *p, struct sld_resp *o);
+void sld_api_rollback(struct sld_req *r, const struct sld_path *p, struct sld_resp *o);
+void sld_api_status(struct sld_req *r, const struct sld_path *p, struct sld_resp *o);
+void sld_api_health(struct sld_req *r, const struct sld_path *p, struct sld_resp *o);
+void sld_api_stats(struct sld_req *r, const struct sld_path *p, struct sld_resp *o);
+void sld_api_filter(struct sld_req *r, const struct sld_path *p, struct sld_resp *o);
+void sld_api_metrics(struct sld_req *r, const struct sld_path *p, struct sld_resp *o);
+
+/* 405 with the Allow header. */
+void sld_method_not_allowed(struct sld_req *r, struct sld_resp *o, const char *allow);
 
 /* The write answer: {"version", "changed"} (+ "pending", "diff" on dry runs). */
 json_t *sld_write_answer(const struct sld_write_result *res, bool with_diff);
-
-/* The dataplane's STATS reply (new reference), or NULL when it is not running. */
-json_t *sld_dp_stats(struct sld *d);
 
 #endif /* SLD_API_H */

@@ -97,14 +97,14 @@ node_write(struct sld_req *r, struct sld_resp *o)
 			m ? "must be true or false" : "missing (true or false)");
 		goto out;
 	}
-	pthread_mutex_lock(&d->lock); /* the store and audit log */
+	pthread_mutex_lock(&d->wlock); /* the store and audit log */
 	pthread_mutex_lock(&nd->lock);
 	before = nd->maint_api;
 	if (before != json_is_true(m)) {
 		rc = sld_node_save(d, json_is_true(m));
 		if (rc < 0) {
 			pthread_mutex_unlock(&nd->lock);
-			pthread_mutex_unlock(&d->lock);
+			pthread_mutex_unlock(&d->wlock);
 			sld_resp_fail(o, 500, "internal", "", "%s/node.json: %s", d->opts.state_dir,
 				strerror(-rc));
 			goto out;
@@ -116,7 +116,7 @@ node_write(struct sld_req *r, struct sld_resp *o)
 	pthread_mutex_unlock(&nd->lock);
 	if (before != json_is_true(m))
 		audit(r, json_is_true(m) ? "maintenance on" : "maintenance off");
-	pthread_mutex_unlock(&d->lock);
+	pthread_mutex_unlock(&d->wlock);
 	sld_wake(d); /* the reconciler re-decides now, not in 250 ms */
 	{
 		json_t *view = node_view(d);
@@ -131,13 +131,9 @@ out:
 }
 
 void
-sld_api_node(struct sld_req *r, char **seg, int n, struct sld_resp *o)
+sld_api_node(struct sld_req *r, const struct sld_path *p, struct sld_resp *o)
 {
-	(void)seg;
-	if (n != 0) {
-		sld_resp_fail(o, 404, "not_found", "", "no such resource");
-		return;
-	}
+	(void)p;
 	if (strcmp(r->method, "GET") == 0) {
 		sld_resp_json(o, 200, node_view(r->d));
 		return;

@@ -13,6 +13,7 @@
 
 #include "api.h"
 #include "log.h"
+#include "state_priv.h"
 
 json_t *
 sld_write_answer(const struct sld_write_result *res, bool with_diff)
@@ -22,17 +23,11 @@ sld_write_answer(const struct sld_write_result *res, bool with_diff)
 
 	if (j != NULL && res->pending)
 		json_object_set_new(j, "pending", json_true());
+	if (j != NULL && res->filter_pending)
+		json_object_set_new(j, "filter_pending", json_true());
 	if (j != NULL && with_diff)
 		json_object_set(j, "diff", res->diff ? res->diff : json_array());
 	return j;
-}
-
-static void
-method_not_allowed(struct sld_req *r, struct sld_resp *o, const char *allow)
-{
-	o->allow = allow;
-	sld_resp_fail(
-		o, 405, "method_not_allowed", "", "%s is not allowed here (%s)", r->method, allow);
 }
 
 /* Read If-Match and fill @w. @return false with @o answered when malformed. */
@@ -55,35 +50,38 @@ prepare_write(struct sld_req *r, struct sld_resp *o, struct sld_write *w)
 	return true;
 }
 
-/* Preconditions before a 404 or a body check: 428, 412. d->lock held. */
+/* Preconditions before a 404 or a body check: 428, 412. d->wlock held. */
 static bool
 precondition(struct sld_req *r, struct sld_resp *o, const struct sld_write *w)
 {
+	uint64_t cur = r->d->snap->version;
+
 	if (w->dry_run)
 		return true;
 	if (w->if_match < 0) {
 		sld_resp_fail(o, 428, "version_required", "If-Match",
 			"a write must say which version it is based on: If-Match: \"%llu\"",
-			(unsigned long long)r->d->version);
+			(unsigned long long)cur);
 		return false;
 	}
-	if ((uint64_t)w->if_match != r->d->version) {
+	if ((uint64_t)w->if_match != cur) {
 		sld_resp_fail(o, 412, "version_mismatch", "If-Match",
 			"based on version %lld, but the current version is %llu: re-read and "
 			"decide again",
-			(long long)w->if_match, (unsigned long long)r->d->version);
+			(long long)w->if_match, (unsigned long long)cur);
 		json_object_set_new(json_object_get(o->json, "error"), "current_version",
-			json_integer((json_int_t)r->d->version));
+			json_integer((json_int_t)cur));
 		return false;
 	}
 	return true;
 }
 
-/* Commit @doc and answer; @extra (stolen, may be NULL) is added to the answer. */
+/* Commit @doc and answer (d->wlock held); @extra's object is added to the answer. */
 static void
 commit_and_answer(struct sld_req *r, struct sld_resp *o, const struct sld_write *w,
 	const json_t *doc, int created_status, const char *extra_key,
-	json_t *(*extra)(struct sld *, const char *), const char *extra_arg)
+	json_t *(*extra)(const struct sld_state *, const char *, const char *), const char *arg1,
+	const char *arg2)
 {
 	struct sld_write_result res;
 	struct sld_err e;
@@ -93,68 +91,66 @@ commit_and_answer(struct sld_req *r, struct sld_resp *o, const struct sld_write 
 		sld_resp_err(o, &e);
 		if (e.status == 412)
 			json_object_set_new(json_object_get(o->json, "error"), "current_version",
-				json_integer((json_int_t)r->d->version));
+				json_integer((json_int_t)r->d->snap->version));
 		return;
 	}
 	a = sld_write_answer(&res, w->dry_run);
 	if (a != NULL && extra != NULL && !w->dry_run)
-		json_object_set_new(a, extra_key, extra(r->d, extra_arg));
+		json_object_set_new(a, extra_key, extra(&r->d->snap->state, arg1, arg2));
 	sld_resp_json(o, res.changed && !w->dry_run ? created_status : 200, a);
-	o->etag = (int64_t)r->d->version;
+	o->etag = (int64_t)r->d->snap->version;
 	json_decref(res.diff);
 }
 
 /* ---- /v1/state ---- */
 
 void
-sld_api_state(struct sld_req *r, char **seg, int n, struct sld_resp *o)
+sld_api_state(struct sld_req *r, const struct sld_path *p, struct sld_resp *o)
 {
 	struct sld_write w;
+	struct sld_snap *snap;
 	struct sld_err e;
 	json_t *body;
 
-	(void)seg;
-	if (n != 0) {
-		sld_resp_fail(o, 404, "not_found", "", "no such resource");
-		return;
-	}
+	(void)p;
 	if (strcmp(r->method, "GET") == 0) {
-		pthread_mutex_lock(&r->d->lock);
+		snap = sld_snap_get(r->d);
 		sld_resp_json(o, 200,
-			json_pack("{s:I, s:O}", "version", (json_int_t)r->d->version, "state",
-				r->d->state.doc));
-		o->etag = (int64_t)r->d->version;
-		pthread_mutex_unlock(&r->d->lock);
+			json_pack("{s:I, s:O}", "version", (json_int_t)snap->version, "state",
+				snap->state.doc));
+		o->etag = (int64_t)snap->version;
+		sld_snap_put(snap);
 		return;
 	}
 	if (strcmp(r->method, "PUT") != 0) {
-		method_not_allowed(r, o, "GET, PUT");
+		sld_method_not_allowed(r, o, "GET, PUT");
 		return;
 	}
 	if (!prepare_write(r, o, &w))
 		return;
-	pthread_mutex_lock(&r->d->lock);
+	pthread_mutex_lock(&r->d->wlock);
 	if (precondition(r, o, &w)) {
 		if (sld_req_json(r, &body, &e) < 0) {
 			sld_resp_err(o, &e);
 		} else {
-			commit_and_answer(r, o, &w, body, 200, NULL, NULL, NULL);
+			commit_and_answer(r, o, &w, body, 200, NULL, NULL, NULL, NULL);
 			json_decref(body);
 		}
 	}
-	pthread_mutex_unlock(&r->d->lock);
+	pthread_mutex_unlock(&r->d->wlock);
 }
 
 /* ---- /v1/vips ---- */
 
+/* A copy of VIP @key of @st, or null. */
 static json_t *
-vip_of(struct sld *d, const char *key)
+vip_of(const struct sld_state *st, const char *key, const char *unused)
 {
-	int i = sld_state_find_vip(&d->state, key);
+	int i = sld_state_find_vip(st, key);
 
+	(void)unused;
 	return i < 0 ? json_null()
-		     : json_deep_copy(
-			       json_array_get(json_object_get(d->state.doc, "vips"), (size_t)i));
+		     : json_deep_copy(json_array_get(json_object_get(st->doc, "vips"), (size_t)i));
 }
 
 /* Index of backend @addr in VIP object @vip, or -1. */
@@ -173,51 +169,17 @@ find_backend(const json_t *vip, const char *addr)
 	return -1;
 }
 
-/* "vip/backend" key argument for backend_of(). */
+/* A copy of backend @addr of VIP @key of @st, or null. */
 static json_t *
-backend_of(struct sld *d, const char *arg)
+backend_of(const struct sld_state *st, const char *key, const char *addr)
 {
-	char key[SLD_KEY_LEN];
-	const char *bar = strchr(arg, '|');
-	json_t *vip;
-	int j;
+	json_t *vip = vip_of(st, key, NULL), *be;
+	int j = find_backend(vip, addr);
 
-	snprintf(key, sizeof(key), "%.*s", (int)(bar - arg), arg);
-	vip = vip_of(d, key);
-	j = find_backend(vip, bar + 1);
-	json_t *be =
-		j < 0 ? json_null()
-		      : json_deep_copy(json_array_get(json_object_get(vip, "backends"), (size_t)j));
+	be = j < 0 ? json_null()
+		   : json_deep_copy(json_array_get(json_object_get(vip, "backends"), (size_t)j));
 	json_decref(vip);
 	return be;
-}
-
-/* RFC 7386 JSON merge patch of @target (modified) by @patch. */
-static int
-merge_patch(json_t *target, const json_t *patch)
-{
-	const char *k;
-	json_t *v;
-
-	json_object_foreach((json_t *)patch, k, v)
-	{
-		json_t *cur = json_object_get(target, k);
-
-		if (json_is_null(v)) {
-			json_object_del(target, k);
-		} else if (json_is_object(v)) {
-			if (!json_is_object(cur)) {
-				cur = json_object();
-				if (cur == NULL || json_object_set_new(target, k, cur) < 0)
-					return -ENOMEM;
-			}
-			if (merge_patch(cur, v) < 0)
-				return -ENOMEM;
-		} else if (json_object_set(target, k, v) < 0) {
-			return -ENOMEM;
-		}
-	}
-	return 0;
 }
 
 /* Identity keys in a body must match the path. */
@@ -248,47 +210,43 @@ identity_matches(struct sld_resp *o, const json_t *body, const char *const *keys
 	return true;
 }
 
-/* A type change in a health-check patch drops the settings of the old type. */
 static void
-hc_type_change(json_t *hc, const json_t *patch_hc)
-{
-	static const char *const owned[] = {"path", "host", "expect_status", "command"};
-	const char *t = json_string_value(json_object_get(patch_hc, "type"));
-
-	if (t == NULL || json_equal(json_object_get(hc, "type"), json_object_get(patch_hc, "type")))
-		return;
-	for (size_t i = 0; i < sizeof(owned) / sizeof(owned[0]); i++)
-		if (json_object_get(patch_hc, owned[i]) == NULL)
-			json_object_del(hc, owned[i]);
-}
-
-static void
-vip_write(struct sld_req *r, struct sld_resp *o, const char *key, json_t *ident)
+vip_write(struct sld_req *r, struct sld_resp *o, const struct sld_path *p)
 {
 	static const char *const ident_keys[] = {"address", "protocol", "port", NULL};
 	struct sld *d = r->d;
-	json_t *body = NULL, *doc = NULL, *vips, *vip = NULL;
+	json_t *body = NULL, *doc = NULL, *vips, *vip = NULL, *ident;
 	char path[SLD_FIELD_LEN];
 	struct sld_write w;
 	struct sld_err e;
 	int i;
 
-	snprintf(path, sizeof(path), "vips[%s]", key);
-	if (!prepare_write(r, o, &w))
+	snprintf(path, sizeof(path), "vips[%s]", p->vip);
+	ident = json_pack(
+		"{s:s, s:s, s:i}", "address", p->addr, "protocol", p->proto, "port", (int)p->port);
+	if (ident == NULL) {
+		sld_resp_fail(o, 500, "internal", "", "out of memory");
 		return;
-	pthread_mutex_lock(&d->lock);
+	}
+	if (!prepare_write(r, o, &w))
+		goto free;
+	pthread_mutex_lock(&d->wlock);
 	if (!precondition(r, o, &w))
 		goto out;
-	i = sld_state_find_vip(&d->state, key);
+	i = sld_state_find_vip(&d->snap->state, p->vip);
 	if (i < 0 && strcmp(r->method, "PUT") != 0) {
 		sld_resp_fail(o, 404, "not_found", path, "no such VIP");
 		goto out;
 	}
-	doc = json_deep_copy(d->state.doc);
+	doc = json_deep_copy(d->snap->state.doc);
 	vips = json_object_get(doc, "vips");
+	if (doc == NULL || vips == NULL) {
+		sld_resp_fail(o, 500, "internal", "", "out of memory");
+		goto out;
+	}
 	if (strcmp(r->method, "DELETE") == 0) {
 		json_array_remove(vips, (size_t)i);
-		commit_and_answer(r, o, &w, doc, 200, NULL, NULL, NULL);
+		commit_and_answer(r, o, &w, doc, 200, NULL, NULL, NULL, NULL);
 		goto out;
 	}
 	if (sld_req_json(r, &body, &e) < 0) {
@@ -299,67 +257,77 @@ vip_write(struct sld_req *r, struct sld_resp *o, const char *key, json_t *ident)
 		goto out;
 	if (strcmp(r->method, "PUT") == 0) {
 		vip = json_deep_copy(body);
-		if (i >= 0 && json_object_get(body, "backends") == NULL)
+		if (vip != NULL && i >= 0 && json_object_get(body, "backends") == NULL)
 			json_object_set(vip, "backends",
 				json_object_get(json_array_get(vips, (size_t)i), "backends"));
 	} else {
 		vip = json_deep_copy(json_array_get(vips, (size_t)i));
-		if (json_is_object(json_object_get(body, "health_check")))
-			hc_type_change(json_object_get(vip, "health_check"),
+		if (vip != NULL && json_is_object(json_object_get(body, "health_check")))
+			sld_hc_type_change(json_object_get(vip, "health_check"),
 				json_object_get(body, "health_check"));
-		merge_patch(vip, body);
+		if (vip != NULL && sld_merge_patch(vip, body) < 0) {
+			json_decref(vip);
+			vip = NULL;
+		}
 	}
-	json_object_update(vip, ident);
-	if (i >= 0)
-		json_array_set(vips, (size_t)i, vip);
-	else
-		json_array_append(vips, vip);
-	commit_and_answer(r, o, &w, doc, i >= 0 ? 200 : 201, "vip", vip_of, key);
+	if (vip == NULL || json_object_update(vip, ident) < 0 ||
+		(i >= 0 ? json_array_set(vips, (size_t)i, vip) : json_array_append(vips, vip)) <
+			0) {
+		sld_resp_fail(o, 500, "internal", "", "out of memory");
+		goto out;
+	}
+	commit_and_answer(r, o, &w, doc, i >= 0 ? 200 : 201, "vip", vip_of, p->vip, NULL);
 out:
-	pthread_mutex_unlock(&d->lock);
+	pthread_mutex_unlock(&d->wlock);
+free:
+	json_decref(ident);
 	json_decref(vip);
 	json_decref(body);
 	json_decref(doc);
 }
 
 static void
-backend_write(struct sld_req *r, struct sld_resp *o, const char *key, const char *addr)
+backend_write(struct sld_req *r, struct sld_resp *o, const struct sld_path *p)
 {
 	static const char *const ident_keys[] = {"address", NULL};
 	struct sld *d = r->d;
 	json_t *body = NULL, *doc = NULL, *bes, *be = NULL, *ident;
-	char path[SLD_FIELD_LEN], arg[SLD_KEY_LEN + 64];
+	char path[SLD_FIELD_LEN];
 	struct sld_write w;
 	struct sld_err e;
-	int i, j = -1;
+	int i, j;
 
-	snprintf(path, sizeof(path), "vips[%s].backends[%s]", key, addr);
-	snprintf(arg, sizeof(arg), "%s|%s", key, addr);
-	ident = json_pack("{s:s}", "address", addr);
+	snprintf(path, sizeof(path), "vips[%s].backends[%s]", p->vip, p->backend);
+	ident = json_pack("{s:s}", "address", p->backend);
+	if (ident == NULL) {
+		sld_resp_fail(o, 500, "internal", "", "out of memory");
+		return;
+	}
 	if (!prepare_write(r, o, &w))
 		goto free;
-	pthread_mutex_lock(&d->lock);
+	pthread_mutex_lock(&d->wlock);
 	if (!precondition(r, o, &w))
 		goto out;
-	i = sld_state_find_vip(&d->state, key);
+	i = sld_state_find_vip(&d->snap->state, p->vip);
 	if (i < 0) {
-		snprintf(path, sizeof(path), "vips[%s]", key);
+		snprintf(path, sizeof(path), "vips[%s]", p->vip);
 		sld_resp_fail(o, 404, "not_found", path, "no such VIP");
 		goto out;
 	}
-	doc = json_deep_copy(d->state.doc);
+	doc = json_deep_copy(d->snap->state.doc);
 	bes = json_object_get(json_array_get(json_object_get(doc, "vips"), (size_t)i), "backends");
-	for (size_t k = 0; k < json_array_size(bes); k++)
-		if (strcmp(json_string_value(json_object_get(json_array_get(bes, k), "address")),
-			    addr) == 0)
-			j = (int)k;
+	if (doc == NULL || bes == NULL) {
+		sld_resp_fail(o, 500, "internal", "", "out of memory");
+		goto out;
+	}
+	j = find_backend(json_array_get(json_object_get(doc, "vips"), (size_t)i), p->backend);
 	if (j < 0 && strcmp(r->method, "PUT") != 0) {
 		sld_resp_fail(o, 404, "not_found", path, "no such backend");
 		goto out;
 	}
 	if (strcmp(r->method, "DELETE") == 0) {
 		json_array_remove(bes, (size_t)j);
-		commit_and_answer(r, o, &w, doc, 200, NULL, NULL, NULL);
+		commit_and_answer(r, o, &w, doc, 200, NULL, NULL, NULL, NULL);
 		goto out;
 	}
 	if (sld_req_json(r, &body, &e) < 0) {
@@ -372,16 +340,20 @@ backend_write(struct sld_req *r, struct sld_resp *o, const char *key, const char
 		be = json_deep_copy(body);
 	} else {
 		be = json_deep_copy(json_array_get(bes, (size_t)j));
-		merge_patch(be, body);
+		if (be != NULL && sld_merge_patch(be, body) < 0) {
+			json_decref(be);
+			be = NULL;
+		}
 	}
-	json_object_update(be, ident);
-	if (j >= 0)
-		json_array_set(bes, (size_t)j, be);
-	else
-		json_array_append(bes, be);
-	commit_and_answer(r, o, &w, doc, j >= 0 ? 200 : 201, "backend", backend_of, arg);
+	if (be == NULL || json_object_update(be, ident) < 0 ||
+		(j >= 0 ? json_array_set(bes, (size_t)j, be) : json_array_append(bes, be)) < 0) {
+		sld_resp_fail(o, 500, "internal", "", "out of memory");
+		goto out;
+	}
+	commit_and_answer(
+		r, o, &w, doc, j >= 0 ? 200 : 201, "backend", backend_of, p->vip, p->backend);
 out:
-	pthread_mutex_unlock(&d->lock);
+	pthread_mutex_unlock(&d->wlock);
 free:
 	json_decref(ident);
 	json_decref(be);
@@ -389,147 +361,116 @@ free:
 	json_decref(doc);
 }
 
-void
-sld_api_vips(struct sld_req *r, char **seg, int n, struct sld_resp *o)
+/* GET of every VIP, one VIP or one backend, from a snapshot (no lock held). */
+static void
+vips_get(struct sld_req *r, const struct sld_path *p, struct sld_resp *o)
 {
-	char key[SLD_KEY_LEN], addr[INET6_ADDRSTRLEN], esc[64];
-	json_t *stats = NULL, *view, *ident;
-	struct sld_err e;
-	bool get = strcmp(r->method, "GET") == 0;
+	json_t *stats = sld_dp_stats(r->d), *view, *v;
+	struct sld_snap *snap = sld_snap_get(r->d);
+	int j;
 
-	if (n == 0) {
-		if (!get) {
-			method_not_allowed(r, o, "GET");
-			return;
-		}
-		stats = sld_dp_stats(r->d);
-		pthread_mutex_lock(&r->d->lock);
+	view = sld_vips_view(r->d, snap, stats, p->res == SLD_RES_VIPS ? NULL : p->vip);
+	if (view == NULL) {
+		sld_resp_fail(o, 500, "internal", "", "out of memory");
+	} else if (p->res == SLD_RES_VIPS) {
 		sld_resp_json(o, 200,
-			json_pack("{s:I, s:o}", "version", (json_int_t)r->d->version, "vips",
-				sld_vips_view(r->d, stats, NULL)));
-		o->etag = (int64_t)r->d->version;
-		pthread_mutex_unlock(&r->d->lock);
-		json_decref(stats);
-		return;
-	}
-	if (n != 3 && !(n == 5 && strcmp(seg[3], "backends") == 0)) {
-		sld_resp_fail(o, 404, "not_found", "",
-			"no such resource (/v1/vips/PROTO/ADDR/PORT[/backends/ADDR])");
-		return;
-	}
-	if (sld_vip_key_parse(seg[0], seg[1], seg[2], key, &e) < 0) {
-		sld_resp_err(o, &e);
-		return;
-	}
-	if (n == 5 && sld_addr_canon(seg[4], addr, sizeof(addr)) < 0) {
-		snprintf(esc, sizeof(esc), "%.40s", seg[4]);
-		sld_resp_fail(o, 400, "bad_path", "", "'%s' is not an IPv4 or IPv6 address", esc);
-		return;
-	}
-	if (get) {
-		stats = sld_dp_stats(r->d);
-		pthread_mutex_lock(&r->d->lock);
-		view = sld_vips_view(r->d, stats, key);
-		if (json_array_size(view) == 0) {
-			sld_resp_fail(o, 404, "not_found", "", "no such VIP: %s", key);
-		} else if (n == 3) {
+			json_pack(
+				"{s:I, s:O}", "version", (json_int_t)snap->version, "vips", view));
+	} else if (json_array_size(view) == 0) {
+		sld_resp_fail(o, 404, "not_found", "", "no such VIP: %s", p->vip);
+	} else if (p->res == SLD_RES_VIP) {
+		sld_resp_json(o, 200,
+			json_pack("{s:I, s:O}", "version", (json_int_t)snap->version, "vip",
+				json_array_get(view, 0)));
+	} else {
+		v = json_array_get(view, 0);
+		j = find_backend(v, p->backend);
+		if (j < 0)
+			sld_resp_fail(o, 404, "not_found", "", "no such backend: %s in %s",
+				p->backend, p->vip);
+		else
 			sld_resp_json(o, 200,
-				json_pack("{s:I, s:O}", "version", (json_int_t)r->d->version, "vip",
-					json_array_get(view, 0)));
-		} else {
-			json_t *v = json_array_get(view, 0);
-			int j = find_backend(v, addr);
+				json_pack("{s:I, s:s, s:O}", "version", (json_int_t)snap->version,
+					"vip", p->vip, "backend",
+					json_array_get(json_object_get(v, "backends"), (size_t)j)));
+	}
+	o->etag = (int64_t)snap->version;
+	sld_snap_put(snap);
+	json_decref(view);
+	json_decref(stats);
+}
 
-			if (j < 0)
-				sld_resp_fail(o, 404, "not_found", "", "no such backend: %s in %s",
-					addr, key);
-			else
-				sld_resp_json(o, 200,
-					json_pack("{s:I, s:s, s:O}", "version",
-						(json_int_t)r->d->version, "vip", key, "backend",
-						json_array_get(json_object_get(v, "backends"),
-							(size_t)j)));
-		}
-		o->etag = (int64_t)r->d->version;
-		pthread_mutex_unlock(&r->d->lock);
-		json_decref(view);
-		json_decref(stats);
+void
+sld_api_vips(struct sld_req *r, const struct sld_path *p, struct sld_resp *o)
+{
+	if (strcmp(r->method, "GET") == 0) {
+		vips_get(r, p, o);
+		return;
+	}
+	if (p->res == SLD_RES_VIPS) {
+		sld_method_not_allowed(r, o, "GET");
 		return;
 	}
 	if (strcmp(r->method, "PUT") != 0 && strcmp(r->method, "PATCH") != 0 &&
 		strcmp(r->method, "DELETE") != 0) {
-		method_not_allowed(r, o, "GET, PUT, PATCH, DELETE");
+		sld_method_not_allowed(r, o, "GET, PUT, PATCH, DELETE");
 		return;
 	}
-	if (n == 5) {
-		backend_write(r, o, key, addr);
-		return;
-	}
-	{
-		char proto[4], a[INET6_ADDRSTRLEN];
-		unsigned int port;
-
-		sscanf(key, "%3[a-z]/%45[^/]/%u", proto, a, &port);
-		ident = json_pack(
-			"{s:s, s:s, s:i}", "address", a, "protocol", proto, "port", (int)port);
-	}
-	vip_write(r, o, key, ident);
-	json_decref(ident);
+	if (p->res == SLD_RES_BACKEND)
+		backend_write(r, o, p);
+	else
+		vip_write(r, o, p);
 }
 
 /* ---- /v1/history, /v1/rollback ---- */
 
 void
-sld_api_history(struct sld_req *r, char **seg, int n, struct sld_resp *o)
+sld_api_history(struct sld_req *r, const struct sld_path *p, struct sld_resp *o)
 {
 	const char *lim = sld_req_arg(r, "limit");
-	unsigned long limit = 20, v;
-	char *end;
+	unsigned long limit = 20;
+	struct sld_snap *snap;
 	json_t *j;
 
 	if (strcmp(r->method, "GET") != 0) {
-		method_not_allowed(r, o, "GET");
+		sld_method_not_allowed(r, o, "GET");
 		return;
 	}
-	if (n > 1) {
-		sld_resp_fail(o, 404, "not_found", "", "no such resource");
-		return;
-	}
-	if (n == 0) {
+	if (p->res == SLD_RES_HISTORY) {
 		if (lim != NULL) {
-			limit = strtoul(lim, &end, 10);
-			if (*lim == '\0' || *end != '\0' || limit == 0 || limit > 10000) {
+			size_t n = strlen(lim);
+
+			if (n == 0 || n > 5 || strspn(lim, "0123456789") != n ||
+				(limit = strtoul(lim, NULL, 10)) == 0 || limit > 10000) {
 				sld_resp_fail(o, 400, "invalid_field", "limit",
 					"must be an integer in 1..10000");
 				return;
 			}
 		}
-		pthread_mutex_lock(&r->d->lock);
+		/* The store's files are whole or absent (renamed into place): no lock. */
+		snap = sld_snap_get(r->d);
 		sld_resp_json(o, 200,
-			json_pack("{s:I, s:o}", "version", (json_int_t)r->d->version, "history",
-				sld_store_history(&r->d->store, (unsigned)limit)));
-		o->etag = (int64_t)r->d->version;
-		pthread_mutex_unlock(&r->d->lock);
+			json_pack("{s:I, s:o}", "version", (json_int_t)snap->version, "history",
+				sld_store_history(&r->d->store, snap->version, (unsigned)limit)));
+		o->etag = (int64_t)snap->version;
+		sld_snap_put(snap);
 		return;
 	}
-	v = strtoul(seg[0], &end, 10);
-	if (seg[0][0] < '0' || seg[0][0] > '9' || *end != '\0') {
-		sld_resp_fail(o, 400, "bad_path", "", "a version is a number");
-		return;
-	}
-	pthread_mutex_lock(&r->d->lock);
-	j = sld_store_read(&r->d->store, v);
+	snap = sld_snap_get(r->d);
+	j = p->version <= snap->version ? sld_store_read(&r->d->store, p->version) : NULL;
 	if (j == NULL)
-		sld_resp_fail(o, errno == ENOENT ? 404 : 500,
-			errno == ENOENT ? "not_found" : "internal", "", "version %lu: %s", v,
-			strerror(errno));
+		sld_resp_fail(o, p->version > snap->version || errno == ENOENT ? 404 : 500,
+			p->version > snap->version || errno == ENOENT ? "not_found" : "internal",
+			"", "version %llu: %s", (unsigned long long)p->version,
+			p->version > snap->version ? "no such version" : strerror(errno));
 	else
 		sld_resp_json(o, 200, j);
-	pthread_mutex_unlock(&r->d->lock);
+	o->etag = (int64_t)snap->version;
+	sld_snap_put(snap);
 }
 
 void
-sld_api_rollback(struct sld_req *r, char **seg, int n, struct sld_resp *o)
+sld_api_rollback(struct sld_req *r, const struct sld_path *p, struct sld_resp *o)
 {
 	json_t *body = NULL, *file = NULL, *a;
 	struct sld_write_result res;
@@ -539,18 +480,14 @@ sld_api_rollback(struct sld_req *r, char **seg, int n, struct sld_resp *o)
 	const char *k;
 	json_t *x;
 
-	(void)seg;
-	if (n != 0) {
-		sld_resp_fail(o, 404, "not_found", "", "no such resource");
-		return;
-	}
+	(void)p;
 	if (strcmp(r->method, "POST") != 0) {
-		method_not_allowed(r, o, "POST");
+		sld_method_not_allowed(r, o, "POST");
 		return;
 	}
 	if (!prepare_write(r, o, &w))
 		return;
-	pthread_mutex_lock(&r->d->lock);
+	pthread_mutex_lock(&r->d->wlock);
 	if (!precondition(r, o, &w))
 		goto out;
 	if (sld_req_json(r, &body, &e) < 0) {
@@ -560,13 +497,21 @@ sld_api_rollback(struct sld_req *r, char **seg, int n, struct sld_resp *o)
 	json_object_foreach(body, k, x)
 	{
 		if (strcmp(k, "version") != 0) {
-			sld_resp_fail(o, 400, "unknown_field", k, "unknown key");
+			char esc[64];
+
+			sld_escape(esc, sizeof(esc), k);
+			sld_resp_fail(o, 400, "unknown_field", esc, "unknown key");
 			goto out;
 		}
 	}
 	v = json_object_get(body, "version");
 	if (!json_is_integer(v) || json_integer_value(v) < 0) {
 		sld_resp_fail(o, 400, "invalid_field", "version", "must be a version number");
+		goto out;
+	}
+	if ((uint64_t)json_integer_value(v) > r->d->snap->version) {
+		sld_resp_fail(o, 404, "not_found", "version", "version %lld: no such version",
+			(long long)json_integer_value(v));
 		goto out;
 	}
 	file = sld_store_read(&r->d->store, (uint64_t)json_integer_value(v));
@@ -581,12 +526,13 @@ sld_api_rollback(struct sld_req *r, char **seg, int n, struct sld_resp *o)
 		goto out;
 	}
 	a = sld_write_answer(&res, false);
-	json_object_set_new(a, "restored", json_integer(json_integer_value(v)));
+	if (a != NULL)
+		json_object_set_new(a, "restored", json_integer(json_integer_value(v)));
 	sld_resp_json(o, 200, a);
-	o->etag = (int64_t)r->d->version;
+	o->etag = (int64_t)r->d->snap->version;
 	json_decref(res.diff);
 out:
-	pthread_mutex_unlock(&r->d->lock);
+	pthread_mutex_unlock(&r->d->wlock);
 	json_decref(body);
 	json_decref(file);
 }

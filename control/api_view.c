@@ -53,19 +53,20 @@ copy_counters(json_t *dst, const json_t *src, const char *const *keys)
 }
 
 json_t *
-sld_vips_view(struct sld *d, const json_t *stats, const char *only_key)
+sld_vips_view(struct sld *d, const struct sld_snap *snap, const json_t *stats, const char *only_key)
 {
 	static const char *const vip_ctr[] = {"packets", "bytes", NULL};
 	static const char *const be_ctr[] = {"packets", "bytes", "new_flows", NULL};
-	const struct sld_state *st = &d->state;
+	const struct sld_state *st = &snap->state;
 	uint8_t *modes = calloc(st->cfg.n_vips + 1, 1);
-	json_t *out = json_array();
+	json_t *out = json_array(), *tables = sld_dp_tables(d);
 	struct sl_cfg eff;
 
 	if (modes == NULL || out == NULL ||
 		sld_effective(st, sld_health_lookup, d->health, sld_now_ms(), &eff, modes) < 0) {
 		free(modes);
 		json_decref(out);
+		json_decref(tables);
 		return NULL;
 	}
 	for (uint32_t i = 0; i < st->cfg.n_vips; i++) {
@@ -81,6 +82,9 @@ sld_vips_view(struct sld *d, const json_t *stats, const char *only_key)
 		sv = stats_vip(stats, x->key);
 		json_object_set_new(vip, "vip", json_string(x->key));
 		json_object_set_new(vip, "mode", json_string(mode_names[modes[i]]));
+		/* The dataplane's Maglev table digest (what it runs, maybe an older version). */
+		if (json_object_get(tables, x->key) != NULL)
+			json_object_set(vip, "table_digest", json_object_get(tables, x->key));
 		copy_counters(vip, sv, vip_ctr);
 		bes = json_object_get(vip, "backends");
 		for (size_t j = 0; j < json_array_size(bes); j++) {
@@ -106,5 +110,6 @@ sld_vips_view(struct sld *d, const json_t *stats, const char *only_key)
 	}
 	sl_cfg_free(&eff);
 	free(modes);
+	json_decref(tables);
 	return out;
 }

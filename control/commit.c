@@ -2,16 +2,19 @@
 /*
  * Every change of the state goes through sld_commit(), in this order:
  * precondition (If-Match), validation, diff (no change: a no-op), push to
- * the dataplane (refused: nothing changes), commit to disk (failed: the
- * reconciler pushes the old state back), swap in memory, audit, hand the
- * new targets to the health checker. d->lock is held throughout, so two
+ * the dataplane (refused: nothing changes; skipped when the effective
+ * config is what it runs already), commit to disk (failed: the reconciler
+ * pushes the old state back), audit, publish, hand the new targets to the
+ * health checker, apply the filter's rule set. d->wlock is held throughout, so two
  * writers are serialised and the second one's If-Match fails rather than
- * overwriting the first.
+ * overwriting the first; readers keep reading the previous snapshot until
+ * the new one is published, whole.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "sld.h"
@@ -35,29 +38,54 @@ audit(struct sld *d, const struct sld_write *w, uint64_t before, uint64_t after,
 	return rc;
 }
 
+/* After the store committed version d->snap->version + 1 = @ns: audit, publish, follow. */
+static void
+committed(struct sld *d, const struct sld_write *w, struct sld_state *ns, const char *summary,
+	bool pending)
+{
+	uint64_t before = d->snap->version, after = before + 1;
+
+	if (audit(d, w, before, after, summary) < 0)
+		sld_log(LOG_ERR, "audit log: could not record version %llu",
+			(unsigned long long)after);
+	while (sld_snap_publish(d, after, ns) < 0) {
+		/* The version is on disk: it must become current. Memory comes back. */
+		sld_log(LOG_ERR, "out of memory publishing version %llu: retrying",
+			(unsigned long long)after);
+		sleep(1);
+	}
+	if (sld_health_set_targets(d->health, &d->snap->state) < 0)
+		sld_log(LOG_ERR, "health checker: out of memory taking the new targets");
+	sld_log(LOG_INFO, "version %llu by %s: %s%s", (unsigned long long)after, w->who, summary,
+		pending ? " (dataplane not running: pushed when it is)" : "");
+	sld_wake(d);
+}
+
 int
 sld_commit(struct sld *d, const struct sld_write *w, const json_t *doc,
 	struct sld_write_result *res, struct sld_err *e)
 {
+	const struct sld_snap *cur = d->snap; /* ours: only wlock holders replace it */
 	struct sld_state ns;
 	char err[512], *summary = NULL, *eff = NULL;
+	bool same;
 	int rc;
 
 	memset(res, 0, sizeof(*res));
-	res->version = d->version;
+	res->version = cur->version;
 	if (!w->dry_run && w->if_match < 0)
 		return sld_fail(e, 428, "version_required", "If-Match",
 			"a write must say which version it is based on: If-Match: \"%llu\"",
-			(unsigned long long)d->version);
-	if (!w->dry_run && (uint64_t)w->if_match != d->version)
+			(unsigned long long)cur->version);
+	if (!w->dry_run && (uint64_t)w->if_match != cur->version)
 		return sld_fail(e, 412, "version_mismatch", "If-Match",
 			"based on version %lld, but the current version is %llu: re-read and "
 			"decide again",
-			(long long)w->if_match, (unsigned long long)d->version);
+			(long long)w->if_match, (unsigned long long)cur->version);
 	rc = sld_state_from_json(&ns, doc, e);
 	if (rc < 0)
 		return rc;
-	res->diff = sld_diff(d->state.doc, ns.doc);
+	res->diff = sld_diff(cur->state.doc, ns.doc);
 	if (res->diff == NULL) {
 		rc = sld_fail(e, 500, "internal", "", "out of memory");
 		goto out;
@@ -72,7 +100,12 @@ sld_commit(struct sld *d, const struct sld_write *w, const json_t *doc,
 		rc = sld_fail(e, 500, "internal", "", "out of memory");
 		goto out;
 	}
-	rc = sld_dp_push(d, eff, d->version + 1, err, sizeof(err));
+	/* A change that leaves the effective config as it runs (a filter or a
+	 * check setting) is not pushed: no new generation for nothing. */
+	pthread_mutex_lock(&d->dp_lock);
+	same = d->dp_up && d->pushed != NULL && strcmp(d->pushed, eff) == 0;
+	pthread_mutex_unlock(&d->dp_lock);
+	rc = same ? 1 : sld_dp_push(d, eff, cur->version + 1, err, sizeof(err));
 	if (rc == -EINVAL) {
 		rc = sld_fail(e, 409, "dataplane_refused", "", "%s", err);
 		goto out;
@@ -80,35 +113,34 @@ sld_commit(struct sld *d, const struct sld_write *w, const json_t *doc,
 	if (rc < 0) {
 		/* Neither accepted nor refused (a timeout, a broken reply): what runs
 		 * is unknown, so nothing is committed and the reconciler looks again. */
+		pthread_mutex_lock(&d->dp_lock);
 		free(d->pushed);
 		d->pushed = NULL;
+		pthread_mutex_unlock(&d->dp_lock);
 		rc = sld_fail(e, 500, "internal", "", "dataplane: %s; nothing changed", err);
 		goto out;
 	}
 	res->pending = rc == 0;
-	rc = sld_store_commit(&d->store, d->version + 1, w->who, summary, ns.doc);
+	rc = sld_store_commit(&d->store, cur->version + 1, w->who, summary, ns.doc);
 	if (rc < 0) {
 		/* The dataplane may run the new state: the reconciler puts the old one back. */
 		sld_log(LOG_ERR, "commit of version %llu failed: %s",
-			(unsigned long long)d->version + 1, strerror(-rc));
-		rc = sld_fail(e, 500, "internal", "", "state directory: %s; nothing changed",
-			strerror(-rc));
+			(unsigned long long)cur->version + 1, strerror(-rc));
+		rc = sld_fail(e, 500, "internal", "",
+			"state directory %s: %s; nothing changed (version %llu is current)",
+			d->opts.state_dir, strerror(-rc), (unsigned long long)cur->version);
 		sld_wake(d);
 		goto out;
 	}
-	if (audit(d, w, d->version, d->version + 1, summary) < 0)
-		sld_log(LOG_ERR, "audit log: could not record version %llu",
-			(unsigned long long)d->version + 1);
-	d->version++;
-	sld_state_free(&d->state);
-	d->state = ns;
-	memset(&ns, 0, sizeof(ns));
-	res->version = d->version;
-	if (sld_health_set_targets(d->health, &d->state) < 0)
-		sld_log(LOG_ERR, "health checker: out of memory taking the new targets");
-	sld_log(LOG_INFO, "version %llu by %s: %s%s", (unsigned long long)d->version, w->who,
-		summary, res->pending ? " (dataplane not running: pushed when it is)" : "");
-	sld_wake(d);
+	if (same) {
+		pthread_mutex_lock(&d->dp_lock);
+		d->pushed_version = cur->version + 1;
+		pthread_mutex_unlock(&d->dp_lock);
+	}
+	committed(d, w, &ns, summary, res->pending);
+	res->version = d->snap->version;
+	/* The filter follows the committed state (the reconciler retries a failure). */
+	res->filter_pending = sld_filter_sync(d) != 0;
 	rc = 0;
 out:
 	free(summary);
@@ -119,4 +151,16 @@ out:
 		res->diff = NULL;
 	}
 	return rc;
+}
+
+int
+sld_commit_adopted(
+	struct sld *d, const struct sld_write *w, struct sld_state *ns, const char *summary)
+{
+	int rc = sld_store_commit(&d->store, d->snap->version + 1, w->who, summary, ns->doc);
+
+	if (rc < 0)
+		return rc;
+	committed(d, w, ns, summary, false);
+	return 0;
 }

@@ -20,6 +20,8 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include <systemd/sd-daemon.h>
+
 #include <sluice/ctl.h>
 
 #include "effective.h"
@@ -111,6 +113,8 @@ sld_dp_push(struct sld *d, const char *text, uint64_t version, char *err, size_t
 {
 	json_t *payload, *reply = NULL;
 	json_error_t je;
+	uint64_t gen;
+	char *copy;
 	int rc;
 
 	payload = json_loads(text, 0, &je);
@@ -118,11 +122,16 @@ sld_dp_push(struct sld *d, const char *text, uint64_t version, char *err, size_t
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
+	/* Readers of the counters use the last STATS reply meanwhile (sld_dp_stats()). */
+	__atomic_store_n(&d->pushing, true, __ATOMIC_RELEASE);
 	rc = sld_dp_request(d->opts.dp_socket, SL_CTL_APPLY, payload, SLD_DP_APPLY_TIMEOUT, &reply,
 		err, errlen);
+	__atomic_store_n(&d->pushing, false, __ATOMIC_RELEASE);
 	json_decref(payload);
 	if (rc == -ENOENT || rc == -ECONNREFUSED) {
+		pthread_mutex_lock(&d->dp_lock);
 		d->dp_up = false;
+		pthread_mutex_unlock(&d->dp_lock);
 		return 0;
 	}
 	if (rc < 0)
@@ -134,99 +143,53 @@ sld_dp_push(struct sld *d, const char *text, uint64_t version, char *err, size_t
 		json_decref(reply);
 		return -EINVAL;
 	}
+	gen = (uint64_t)json_integer_value(json_object_get(reply, "generation"));
+	json_decref(reply);
+	copy = strdup(text);
+	if (copy == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	pthread_mutex_lock(&d->dp_lock);
 	d->dp_up = true;
-	d->dp_gen = (uint64_t)json_integer_value(json_object_get(reply, "generation"));
+	d->dp_gen = gen;
 	free(d->pushed);
-	d->pushed = strdup(text);
+	d->pushed = copy;
 	d->pushed_version = version;
 	d->dp_error[0] = '\0'; /* whoever pushed (reconciler or commit): it runs now */
-	json_decref(reply);
+	pthread_mutex_unlock(&d->dp_lock);
 	write_dp_config(d, text);
 	return 1;
 }
 
-/* Canonical text of a config document, for comparing what runs with what we want. */
-static char *
-canon_text(const json_t *cfg_json)
+json_t *
+sld_dp_stats(struct sld *d)
 {
-	struct sl_cfg cfg;
-	char err[SL_CFG_ERR_LEN], *in, *out;
-	int rc;
+	json_t *reply = NULL, *old;
+	char err[256];
 
-	in = json_dumps(cfg_json, JSON_COMPACT);
-	if (in == NULL)
+	if (__atomic_load_n(&d->pushing, __ATOMIC_ACQUIRE)) {
+		/* The control socket is busy building a generation: do not queue behind it. */
+		pthread_mutex_lock(&d->stats_lock);
+		reply = d->stats ? json_deep_copy(d->stats) : NULL;
+		pthread_mutex_unlock(&d->stats_lock);
+		return reply;
+	}
+	if (sld_dp_request(d->opts.dp_socket, SL_CTL_STATS, NULL, SLD_DP_TIMEOUT_MS, &reply, err,
+		    sizeof(err)) < 0)
 		return NULL;
-	rc = sl_cfg_from_json(&cfg, in, strlen(in), err, sizeof(err));
-	free(in);
-	if (rc < 0)
+	if (!json_is_true(json_object_get(reply, "ok"))) {
+		json_decref(reply);
 		return NULL;
-	out = sl_cfg_to_json(&cfg);
-	sl_cfg_free(&cfg);
-	return out;
-}
-
-void
-sld_dp_adopt(struct sld *d)
-{
-	json_t *reply = NULL, *vips;
-	char err[256], *running, *want;
-
-	if (sld_dp_request(d->opts.dp_socket, SL_CTL_GET_CONFIG, NULL, SLD_DP_TIMEOUT_MS, &reply,
-		    err, sizeof(err)) < 0) {
-		sld_log(LOG_INFO, "dataplane not reachable at start (%s): will push when it is",
-			err);
-		return;
 	}
-	/* Seed health: active in the state, down in the dataplane = down by health. */
-	vips = json_object_get(json_object_get(reply, "config"), "vips");
-	for (uint32_t i = 0; i < d->state.cfg.n_vips; i++) {
-		const struct sl_cfg_vip *v = &d->state.cfg.vips[i];
-
-		for (size_t k = 0; k < json_array_size(vips); k++) {
-			json_t *rv = json_array_get(vips, k),
-			       *bes = json_object_get(rv, "backends");
-			char key[SLD_KEY_LEN];
-
-			if (sld_json_vip_key(rv, key) < 0 || strcmp(key, d->state.ext[i].key))
-				continue;
-			for (uint32_t j = 0; j < v->n_backends; j++) {
-				char a[INET6_ADDRSTRLEN];
-
-				if (v->backends[j].state != SL_BACKEND_ACTIVE)
-					continue;
-				inet_ntop(v->backends[j].family == SL_FAMILY_IPV6 ? AF_INET6
-										  : AF_INET,
-					v->backends[j].addr.b, a, sizeof(a));
-				for (size_t m = 0; m < json_array_size(bes); m++) {
-					json_t *rb = json_array_get(bes, m);
-					const char *ra =
-						json_string_value(json_object_get(rb, "address"));
-					const char *rs =
-						json_string_value(json_object_get(rb, "state"));
-
-					if (ra && rs && strcmp(ra, a) == 0 &&
-						strcmp(rs, "down") == 0)
-						sld_health_seed_down(
-							d->health, d->state.ext[i].key, a);
-				}
-			}
-		}
-	}
-	running = canon_text(json_object_get(reply, "config"));
-	want = sld_effective_json(d, &d->state, NULL);
-	/* Health is still unknown here except for the seeds, which are in both. */
-	if (running != NULL && want != NULL && strcmp(running, want) == 0) {
-		d->dp_up = true;
-		d->dp_gen = (uint64_t)json_integer_value(json_object_get(reply, "generation"));
-		d->pushed = want;
-		want = NULL;
-		d->pushed_version = d->version;
-		sld_log(LOG_INFO, "dataplane runs version %llu already (generation %llu): adopted",
-			(unsigned long long)d->version, (unsigned long long)d->dp_gen);
-	}
-	free(running);
-	free(want);
-	json_decref(reply);
+	json_object_del(reply, "ok");
+	pthread_mutex_lock(&d->stats_lock);
+	old = d->stats;
+	d->stats = json_deep_copy(reply);
+	d->stats_ms = sld_now_ms();
+	pthread_mutex_unlock(&d->stats_lock);
+	json_decref(old);
+	return reply;
 }
 
 void
@@ -257,23 +220,86 @@ sleep_or_wake(struct sld *d)
 	pthread_mutex_unlock(&d->wake_lock);
 }
 
+/* STATUS "tables" as JSON text of {vipkey: digest}, or NULL when absent. */
+static char *
+tables_text(const json_t *tables)
+{
+	json_t *m;
+	char *text;
+
+	if (!json_is_array(tables))
+		return NULL;
+	m = json_object();
+	for (size_t i = 0; m != NULL && i < json_array_size(tables); i++) {
+		const json_t *t = json_array_get(tables, i), *dg = json_object_get(t, "digest");
+		char key[SLD_KEY_LEN];
+
+		/* 16 hex digits; anything else from the dataplane is left out. */
+		if (sld_json_vip_key(t, key) == 0 && json_is_string(dg) &&
+			json_string_length(dg) == 16 &&
+			strspn(json_string_value(dg), "0123456789abcdef") == 16)
+			json_object_set(m, key, (json_t *)dg);
+	}
+	text = m ? json_dumps(m, JSON_COMPACT) : NULL;
+	json_decref(m);
+	return text;
+}
+
+json_t *
+sld_dp_tables(struct sld *d)
+{
+	json_t *t = NULL;
+
+	pthread_mutex_lock(&d->dp_lock);
+	if (d->tables != NULL)
+		t = json_loads(d->tables, 0, NULL);
+	pthread_mutex_unlock(&d->dp_lock);
+	return t ? t : json_object();
+}
+
+/*
+ * Version 0 (nothing ever committed) is never pushed: what the dataplane
+ * runs is adopted or imported instead (sld_dp_import()). @return true when
+ * the caller must not push.
+ */
+static bool
+import_first(struct sld *d)
+{
+	json_t *reply = NULL;
+	char err[256];
+
+	if (d->snap->version != 0)
+		return false;
+	if (sld_dp_request(d->opts.dp_socket, SL_CTL_GET_CONFIG, NULL, SLD_DP_TIMEOUT_MS, &reply,
+		    err, sizeof(err)) == 0 &&
+		json_is_true(json_object_get(reply, "ok")))
+		sld_dp_import(d, reply);
+	json_decref(reply);
+	return true;
+}
+
 static void
 reconcile_once(struct sld *d)
 {
 	json_t *st = NULL;
-	char err[512], *want;
+	char err[512], *want, *tables;
 	uint64_t gen, uptime;
-	bool restarted;
+	bool restarted, push;
 	int rc;
 
-	/* STATUS without the lock: the API stays responsive while we wait on it. */
+	/* STATUS before wlock: a writer waiting for its push is not held up more. */
 	rc = sld_dp_request(
 		d->opts.dp_socket, SL_CTL_STATUS, NULL, SLD_DP_TIMEOUT_MS, &st, err, sizeof(err));
-	pthread_mutex_lock(&d->lock);
+	pthread_mutex_lock(&d->wlock);
+	want = sld_effective_json(d, &d->snap->state, NULL);
+	pthread_mutex_lock(&d->dp_lock);
 	if (rc < 0 || !json_is_true(json_object_get(st, "ok"))) {
 		if (d->dp_up)
 			sld_log(LOG_WARNING, "dataplane lost: %s", rc < 0 ? err : "STATUS refused");
 		d->dp_up = false;
+		free(d->tables); /* no digest for tables nobody runs */
+		d->tables = NULL;
+		pthread_mutex_unlock(&d->dp_lock);
 		goto out;
 	}
 	gen = (uint64_t)json_integer_value(json_object_get(st, "generation"));
@@ -283,39 +309,54 @@ reconcile_once(struct sld *d)
 		sld_log(LOG_INFO, "dataplane up: generation %llu", (unsigned long long)gen);
 	d->dp_up = true;
 	d->dp_uptime_s = uptime;
-	free(d->digests);
-	d->digests = NULL;
-	if (json_object_get(st, "vips") != NULL && json_is_array(json_object_get(st, "vips")))
-		d->digests = json_dumps(json_object_get(st, "vips"), JSON_COMPACT);
-	want = sld_effective_json(d, &d->state, NULL);
-	if (want == NULL)
-		goto out;
-	if (restarted || d->pushed == NULL || strcmp(want, d->pushed) != 0) {
-		if (restarted && d->pushed != NULL)
-			sld_log(LOG_INFO,
-				"dataplane runs generation %llu, not ours (%llu): pushing version "
-				"%llu again",
-				(unsigned long long)gen, (unsigned long long)d->dp_gen,
-				(unsigned long long)d->version);
-		rc = sld_dp_push(d, want, d->version, err, sizeof(err));
+	tables = tables_text(json_object_get(st, "tables"));
+	free(d->tables);
+	d->tables = tables;
+	push = want != NULL && (restarted || d->pushed == NULL || strcmp(want, d->pushed) != 0);
+	if (push && restarted && d->pushed != NULL)
+		sld_log(LOG_INFO,
+			"dataplane runs generation %llu, not ours (%llu): pushing version %llu "
+			"again",
+			(unsigned long long)gen, (unsigned long long)d->dp_gen,
+			(unsigned long long)d->snap->version);
+	pthread_mutex_unlock(&d->dp_lock);
+	if (push && !import_first(d)) {
+		rc = sld_dp_push(d, want, d->snap->version, err, sizeof(err));
+		pthread_mutex_lock(&d->dp_lock);
 		if (rc < 0 && strcmp(err, d->dp_error) != 0)
 			sld_log(LOG_ERR, "dataplane refused the effective config: %s", err);
 		if (rc < 0)
 			snprintf(d->dp_error, sizeof(d->dp_error), "%s", err);
 		else if (rc > 0)
 			d->dp_error[0] = '\0';
+		pthread_mutex_unlock(&d->dp_lock);
 	}
-	free(want);
 out:
-	pthread_mutex_unlock(&d->lock);
+	/* The filter does not depend on the dataplane: its maps outlive it. */
+	sld_filter_sync(d);
+	pthread_mutex_unlock(&d->wlock);
+	free(want);
 	json_decref(st);
 }
 
 void
 sld_reconcile_loop(struct sld *d)
 {
+	uint64_t wd_usec = 0, last = 0;
+
+	/*
+	 * The watchdog is fed from this loop, so it says the reconciler turns:
+	 * a push may hold it for up to SLD_DP_APPLY_TIMEOUT (WatchdogSec must
+	 * be above that, docs/sluiced.md).
+	 */
+	if (sd_watchdog_enabled(0, &wd_usec) <= 0)
+		wd_usec = 0;
 	while (!d->quit) {
 		reconcile_once(d);
+		if (wd_usec > 0 && sld_now_ms() - last >= wd_usec / 2000) {
+			sd_notify(0, "WATCHDOG=1");
+			last = sld_now_ms();
+		}
 		sld_node_tick(d); /* announcements follow what the pass found */
 		sleep_or_wake(d);
 	}

@@ -123,7 +123,7 @@ refuse(struct sld_etcd *e, int64_t rev, const char *fmt, const char *a, const ch
 	snprintf(e->refused_err, sizeof(e->refused_err), fmt, a, b);
 	e->refused_total++;
 	sld_log(LOG_ERR, "etcd revision %" PRId64 " refused, keeping version %llu: %s", rev,
-		(unsigned long long)e->d->version, e->refused_err);
+		(unsigned long long)sld_version(e->d), e->refused_err);
 	pthread_mutex_unlock(&e->lock);
 }
 
@@ -162,17 +162,17 @@ handle_kv(struct sld_etcd *e, const json_t *kv)
 		return;
 	}
 	snprintf(who, sizeof(who), "etcd:%" PRId64, rev);
-	pthread_mutex_lock(&d->lock);
+	pthread_mutex_lock(&d->wlock);
 	{
 		/* Based on whatever is current: the store is the source of the state. */
 		struct sld_write w = {.who = who,
 			.method = "ETCD",
 			.path = d->opts.etcd_key,
-			.if_match = (int64_t)d->version};
+			.if_match = (int64_t)d->snap->version};
 
 		rc = sld_commit(d, &w, doc, &res, &er);
 	}
-	pthread_mutex_unlock(&d->lock);
+	pthread_mutex_unlock(&d->wlock);
 	json_decref(doc);
 	if (rc < 0) {
 		refuse(e, rev, "%s: %s", er.field[0] ? er.field : er.code, er.message);
@@ -341,7 +341,7 @@ on_stream(char *p, size_t sz, size_t nm, void *arg)
 
 			if (type != NULL && strcmp(type, "DELETE") == 0)
 				sld_log(LOG_WARNING, "etcd: %s deleted: keeping version %llu",
-					e->d->opts.etcd_key, (unsigned long long)e->d->version);
+					e->d->opts.etcd_key, (unsigned long long)sld_version(e->d));
 			else
 				handle_kv(e, json_object_get(ev, "kv"));
 		}

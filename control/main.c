@@ -3,8 +3,8 @@
  * sluiced: the Sluice control daemon (docs/sluiced.md, docs/api.md).
  *
  * Threads: the main thread reconciles sluice-dp with the state; one
- * libmicrohttpd thread per listener serves the API; one thread runs the
- * health checks. Runs in the foreground (systemd Type=simple).
+ * libmicrohttpd thread per API connection; one thread runs the health
+ * checks (locking in sld.h). Runs in the foreground.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -14,7 +14,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <systemd/sd-daemon.h>
+
 #include <sluice/ctl.h>
+#include <sluice/filter.h>
 
 #include "etcd.h"
 #include "log.h"
@@ -49,7 +52,13 @@ usage(FILE *f)
 		"      --dp-config FILE     keep FILE equal to the config sluice-dp runs, so that\n"
 		"                           sluice-dp restarted with -c FILE starts from it\n"
 		"      --node NAME          node name in /v1/status (default: the host name)\n"
+		"      --filter-iface IFACE the XDP filter's maps of IFACE hold the state's\n"
+		"                           \"filter\" (repeatable, or IFACE,IFACE,...)\n"
+		"      --filter-pin-root DIR  where they are pinned, on a bpffs (default %s)\n"
 		"      --max-checks N       health checks running at once (default 64)\n"
+		"      --client-timeout S   close API connections idle for S seconds (default 30)\n"
+		"      --max-clients N      API connections at once, per listener (default 256)\n"
+		"      --max-clients-per-ip N  of them from one TCP client address (default 32)\n"
 		"\n"
 		"Cluster operation (docs/cluster.md): announce VIP prefixes through BIRD while\n"
 		"this node can serve them.\n"
@@ -71,7 +80,8 @@ usage(FILE *f)
 		"      --etcd-key KEY       the key holding the state document (default %s)\n"
 		"  -v, --verbose            log debug messages\n"
 		"  -h, --help               this text\n",
-		DEFAULT_SOCKET, DEFAULT_STATE_DIR, SL_CTL_DEFAULT_SOCK, DEFAULT_ETCD_KEY);
+		DEFAULT_SOCKET, DEFAULT_STATE_DIR, SL_CTL_DEFAULT_SOCK, SL_FILTER_PIN_ROOT,
+		DEFAULT_ETCD_KEY);
 }
 
 static int
@@ -90,6 +100,43 @@ parse_uint(const char *opt, const char *s, int base, unsigned long max, unsigned
 	return 0;
 }
 
+/* --filter-iface NAME[,NAME...] into d->fif. */
+static int
+add_filter_ifaces(struct sld *d, const char *arg)
+{
+	char buf[1024], *save = NULL;
+
+	if (strlen(arg) >= sizeof(buf)) {
+		fprintf(stderr, "sluiced: --filter-iface: too long\n");
+		return -EINVAL;
+	}
+	snprintf(buf, sizeof(buf), "%s", arg);
+	for (char *n = strtok_r(buf, ",", &save); n != NULL; n = strtok_r(NULL, ",", &save)) {
+		struct sld_fif *nf;
+		size_t len = strlen(n);
+
+		if (len == 0 || len >= sizeof(d->fif[0].name) || strchr(n, '/') != NULL ||
+			strcmp(n, ".") == 0 || strcmp(n, "..") == 0) {
+			fprintf(stderr, "sluiced: --filter-iface: '%s' is not an interface name\n",
+				n);
+			return -EINVAL;
+		}
+		for (unsigned int i = 0; i < d->n_fif; i++)
+			if (strcmp(d->fif[i].name, n) == 0) {
+				fprintf(stderr, "sluiced: --filter-iface: %s given twice\n", n);
+				return -EINVAL;
+			}
+		nf = realloc(d->fif, (d->n_fif + 1) * sizeof(*nf));
+		if (nf == NULL)
+			return -ENOMEM;
+		d->fif = nf;
+		memset(&d->fif[d->n_fif], 0, sizeof(d->fif[0]));
+		snprintf(d->fif[d->n_fif].name, sizeof(d->fif[0].name), "%s", n);
+		d->n_fif++;
+	}
+	return 0;
+}
+
 static int
 parse_opts(int argc, char **argv, struct sld_opts *o)
 {
@@ -103,6 +150,11 @@ parse_opts(int argc, char **argv, struct sld_opts *o)
 		{"dp-config", required_argument, NULL, 'C'},
 		{"node", required_argument, NULL, 'N'},
 		{"max-checks", required_argument, NULL, 'm'},
+		{"client-timeout", required_argument, NULL, 'o'},
+		{"max-clients", required_argument, NULL, 'c'},
+		{"max-clients-per-ip", required_argument, NULL, 'i'},
+		{"filter-iface", required_argument, NULL, 'X'},
+		{"filter-pin-root", required_argument, NULL, 'P'},
 		{"bird-socket", required_argument, NULL, 'B'},
 		{"bird-include", required_argument, NULL, 'I'},
 		{"maintenance-file", required_argument, NULL, 'F'},
@@ -148,6 +200,36 @@ parse_opts(int argc, char **argv, struct sld_opts *o)
 				fprintf(stderr, "sluiced: --max-checks: at least 1\n");
 				return -EINVAL;
 			}
+			break;
+		case 'o':
+			if (parse_uint("--client-timeout", optarg, 10, 3600, &o->client_timeout_s) <
+					0 ||
+				o->client_timeout_s == 0) {
+				fprintf(stderr, "sluiced: --client-timeout: 1 .. 3600 seconds\n");
+				return -EINVAL;
+			}
+			break;
+		case 'c':
+			if (parse_uint("--max-clients", optarg, 10, 65536, &o->max_clients) < 0 ||
+				o->max_clients == 0) {
+				fprintf(stderr, "sluiced: --max-clients: at least 1\n");
+				return -EINVAL;
+			}
+			break;
+		case 'i':
+			if (parse_uint("--max-clients-per-ip", optarg, 10, 65536,
+				    &o->max_clients_per_ip) < 0 ||
+				o->max_clients_per_ip == 0) {
+				fprintf(stderr, "sluiced: --max-clients-per-ip: at least 1\n");
+				return -EINVAL;
+			}
+			break;
+		case 'X':
+			if (add_filter_ifaces(&daemon_ctx, optarg) < 0)
+				return -EINVAL;
+			break;
+		case 'P':
+			o->filter_pin_root = optarg;
 			break;
 		case 'B':
 			o->bird_socket = optarg;
@@ -214,10 +296,11 @@ on_signal(int sig)
 	daemon_ctx.quit = true;
 }
 
-/* Load the current version from the store into d->state. */
+/* Load the current version from the store and publish it. */
 static int
 load_state(struct sld *d, char *err, size_t errlen)
 {
+	struct sld_state st;
 	json_t *file = NULL;
 	struct sld_err e;
 	int rc;
@@ -225,12 +308,14 @@ load_state(struct sld *d, char *err, size_t errlen)
 	rc = sld_store_open(&d->store, d->opts.state_dir, &file, err, errlen);
 	if (rc < 0)
 		return rc;
-	rc = sld_state_from_json(&d->state, json_object_get(file, "state"), &e);
+	rc = sld_state_from_json(&st, json_object_get(file, "state"), &e);
 	if (rc < 0)
 		snprintf(err, errlen, "%s/versions/%08llu.json: %s%s%s", d->opts.state_dir,
 			(unsigned long long)d->store.current, e.field, e.field[0] ? ": " : "",
 			e.message);
-	d->version = d->store.current;
+	else if ((rc = sld_init(d, d->store.current, &st)) < 0)
+		snprintf(err, errlen, "out of memory");
+	sld_state_free(&st);
 	json_decref(file);
 	return rc;
 }
@@ -248,19 +333,13 @@ main(int argc, char **argv)
 		.state_dir = DEFAULT_STATE_DIR,
 		.dp_socket = SL_CTL_DEFAULT_SOCK,
 		.max_checks = 64,
+		.client_timeout_s = 30,
+		.max_clients = 256,
+		.max_clients_per_ip = 32,
+		.filter_pin_root = SL_FILTER_PIN_ROOT,
 		.etcd_key = DEFAULT_ETCD_KEY};
 	if (parse_opts(argc, argv, &d->opts) < 0)
 		return 2;
-	pthread_mutex_init(&d->lock, NULL);
-	pthread_mutex_init(&d->wake_lock, NULL);
-	{
-		pthread_condattr_t ca;
-
-		pthread_condattr_init(&ca);
-		pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-		pthread_cond_init(&d->wake_cond, &ca);
-		pthread_condattr_destroy(&ca);
-	}
 	d->started = time(NULL);
 	if (d->opts.node != NULL)
 		snprintf(d->node, sizeof(d->node), "%s", d->opts.node);
@@ -289,7 +368,8 @@ main(int argc, char **argv)
 	}
 	/* Before the checker runs: adopt what sluice-dp runs, seed known-down backends. */
 	sld_dp_adopt(d);
-	if (sld_health_set_targets(d->health, &d->state) < 0 || sld_health_start(d->health) < 0) {
+	if (sld_health_set_targets(d->health, &d->snap->state) < 0 ||
+		sld_health_start(d->health) < 0) {
 		fprintf(stderr, "sluiced: health checker did not start\n");
 		goto out;
 	}
@@ -302,10 +382,13 @@ main(int argc, char **argv)
 		goto out;
 	}
 	sld_log(LOG_INFO, "ready: version %llu, API on %s%s%s, dataplane %s",
-		(unsigned long long)d->version, d->opts.socket, d->opts.listen ? " and " : "",
+		(unsigned long long)sld_version(d), d->opts.socket, d->opts.listen ? " and " : "",
 		d->opts.listen ? d->opts.listen : "", d->opts.dp_socket);
+	/* systemd Type=notify: ready once the API listens (no-op without NOTIFY_SOCKET). */
+	sd_notifyf(0, "READY=1\nSTATUS=version %llu", (unsigned long long)sld_version(d));
 	sld_reconcile_loop(d);
 	sld_log(LOG_INFO, "stopping");
+	sd_notify(0, "STOPPING=1");
 	rc = 0;
 out:
 	sld_etcd_stop(d); /* before the health checker: a commit from it uses the checker */
@@ -313,9 +396,6 @@ out:
 	sld_health_destroy(d->health);
 	sld_node_fini(d);
 	sld_store_close(&d->store);
-	sld_state_free(&d->state);
-	free(d->pushed);
-	free(d->digests);
-	free(d->tokens);
+	sld_fini(d);
 	return rc;
 }

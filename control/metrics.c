@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sluice/bpf_maps.h>
+
 #include "api.h"
 
 struct buf {
@@ -134,6 +136,10 @@ dp_metrics(struct buf *b, const json_t *stats)
 		"Packets dropped by the dataplane, by reason.");
 	json_object_foreach((json_t *)drops, k, v)
 	{
+		/* A label value from another process: only [a-z0-9_], so it cannot
+		 * close the label or the line (the dataplane's reasons are such). */
+		if (strspn(k, "abcdefghijklmnopqrstuvwxyz0123456789_") != strlen(k) || !*k)
+			continue;
 		put(b, "sluice_dataplane_drops_total{reason=\"%s\"} %lld\n", k,
 			(long long)json_integer_value(v));
 	}
@@ -151,54 +157,91 @@ dp_metrics(struct buf *b, const json_t *stats)
 	put(b, "sluice_dataplane_generation %lld\n", num(stats, "generation"));
 }
 
+/* The filter's verdicts (each frame counted under one) and which are drops. */
+static const struct {
+	unsigned int stat;
+	const char *verdict;
+	const char *drop_reason; /* NULL: not a drop */
+} verdicts[] = {
+	{SL_XDP_REDIRECT, "redirect", NULL},
+	{SL_XDP_REDIRECT_ICMP, "redirect_icmp", NULL},
+	{SL_XDP_REDIRECT_FRAG, "redirect_frag", NULL},
+	{SL_XDP_REDIRECT_MALFORMED, "redirect_malformed", NULL},
+	{SL_XDP_PASS, "pass", NULL},
+	{SL_XDP_PASS_NOT_IP, "pass_not_ip", NULL},
+	{SL_XDP_MALFORMED, "drop_malformed", "malformed"},
+	{SL_XDP_DROP_DENY, "drop_deny", "deny"},
+	{SL_XDP_DROP_RATE, "drop_rate", "rate"},
+	{SL_XDP_DROP_SYN, "drop_syn", "syn"},
+};
+
+static void
+filter_metrics(struct buf *b, struct sld *d)
+{
+	struct sl_xdp_counter c[SL_XDP_STATS_MAX];
+	const size_t n = sizeof(verdicts) / sizeof(verdicts[0]);
+
+	if (d->n_fif == 0 || sld_filter_counters_sum(d, c) == 0)
+		return; /* no filter here, or its maps cannot be read: left out */
+	family(b, "sluice_filter_packets_total", "counter",
+		"Frames the XDP filter saw, by verdict (summed over --filter-iface).");
+	for (size_t i = 0; i < n; i++)
+		put(b, "sluice_filter_packets_total{verdict=\"%s\"} %llu\n", verdicts[i].verdict,
+			(unsigned long long)c[verdicts[i].stat].packets);
+	family(b, "sluice_filter_bytes_total", "counter",
+		"Frame bytes the XDP filter saw, by verdict (summed over --filter-iface).");
+	for (size_t i = 0; i < n; i++)
+		put(b, "sluice_filter_bytes_total{verdict=\"%s\"} %llu\n", verdicts[i].verdict,
+			(unsigned long long)c[verdicts[i].stat].bytes);
+	family(b, "sluice_filter_drops_total", "counter",
+		"Frames the XDP filter dropped, by reason (summed over --filter-iface).");
+	for (size_t i = 0; i < n; i++)
+		if (verdicts[i].drop_reason != NULL)
+			put(b, "sluice_filter_drops_total{reason=\"%s\"} %llu\n",
+				verdicts[i].drop_reason,
+				(unsigned long long)c[verdicts[i].stat].packets);
+}
+
 char *
-sld_metrics(struct sld *d, const json_t *stats)
+sld_metrics(struct sld *d, const struct sld_snap *snap, const json_t *stats)
 {
 	struct buf b = {.cap = 16384};
-	bool current;
-	json_t *view, *dvips = NULL;
-	char *want;
+	json_t *view, *tables;
+	const char *k;
+	json_t *v;
 
 	b.s = malloc(b.cap);
 	if (b.s == NULL)
 		return NULL;
 	b.s[0] = '\0';
-	pthread_mutex_lock(&d->lock);
-	view = sld_vips_view(d, stats, NULL);
-	want = sld_effective_json(d, &d->state, NULL);
-	current = d->dp_up && d->pushed && want && strcmp(want, d->pushed) == 0 &&
-		  d->pushed_version == d->version;
-	free(want);
+	view = sld_vips_view(d, snap, stats, NULL);
+	tables = sld_dp_tables(d);
 	family(&b, "sluice_state_version", "gauge", "Version of the desired state.");
-	put(&b, "sluice_state_version %llu\n", (unsigned long long)d->version);
+	put(&b, "sluice_state_version %llu\n", (unsigned long long)snap->version);
 	family(&b, "sluice_dataplane_up", "gauge",
 		"1 when sluice-dp answers on its control socket.");
 	put(&b, "sluice_dataplane_up %d\n", stats != NULL);
 	family(&b, "sluice_dataplane_current", "gauge",
 		"1 when sluice-dp runs the effective config of the current state version.");
-	put(&b, "sluice_dataplane_current %d\n", current);
-	if (d->digests != NULL)
-		dvips = json_loads(d->digests, 0, NULL);
-	pthread_mutex_unlock(&d->lock);
+	put(&b, "sluice_dataplane_current %d\n", sld_dp_current(d, snap));
 	vip_metrics(&b, view, stats != NULL);
 	if (stats != NULL)
 		dp_metrics(&b, stats);
-	if (json_array_size(dvips) > 0) {
+	filter_metrics(&b, d);
+	if (json_object_size(tables) > 0) {
 		family(&b, "sluice_vip_table_info", "gauge",
-			"Digest of each VIP's Maglev table: equal digests, equal tables.");
-		for (size_t i = 0; i < json_array_size(dvips); i++) {
-			const json_t *v = json_array_get(dvips, i);
-			char key[SLD_KEY_LEN];
-			const char *dg = json_string_value(json_object_get(v, "digest"));
-
-			if (dg != NULL && sld_json_vip_key(v, key) == 0)
-				put(&b, "sluice_vip_table_info{vip=\"%s\",digest=\"%s\"} 1\n", key,
-					dg);
+			"Digest of each VIP's Maglev table in the dataplane: equal digests, equal "
+			"tables.");
+		/* Keys are VIP keys and values 16 hex digits (checked when read). */
+		json_object_foreach(tables, k, v)
+		{
+			put(&b, "sluice_vip_table_info{vip=\"%s\",digest=\"%s\"} 1\n", k,
+				json_string_value(v));
 		}
 	}
-	json_decref(dvips);
+	json_decref(tables);
 	json_decref(view);
-	if (b.oom) {
+	if (b.oom || view == NULL) {
 		free(b.s);
 		return NULL;
 	}

@@ -124,8 +124,8 @@ sld_prefixes_free(struct sld_prefix *p, unsigned int n)
 static bool
 vip_healthy(struct sld *d, uint32_t i, char *why, size_t len)
 {
-	const struct sl_cfg_vip *v = &d->state.cfg.vips[i];
-	const struct sld_vip_ext *x = &d->state.ext[i];
+	const struct sl_cfg_vip *v = &d->snap->state.cfg.vips[i];
+	const struct sld_vip_ext *x = &d->snap->state.ext[i];
 	uint32_t enabled = 0, healthy = 0;
 
 	for (uint32_t j = 0; j < v->n_backends; j++) {
@@ -164,9 +164,9 @@ cmp_prefix(const void *a, const void *b)
 int
 sld_node_decide(struct sld *d, bool maint, struct sld_prefix **out, unsigned int *n_out)
 {
-	const struct sl_cfg *c = &d->state.cfg;
+	const struct sl_cfg *c = &d->snap->state.cfg;
 	struct sld_prefix *p = calloc(c->n_vips ? c->n_vips : 1, sizeof(*p));
-	bool current = d->dp_up && d->pushed != NULL && d->pushed_version == d->version &&
+	bool current = d->dp_up && d->pushed != NULL && d->pushed_version == d->snap->version &&
 		       d->dp_error[0] == '\0';
 	unsigned int n = 0;
 
@@ -264,7 +264,7 @@ sld_node_tick(struct sld *d)
 		return;
 	maint_file =
 		d->opts.maintenance_file != NULL && access(d->opts.maintenance_file, F_OK) == 0;
-	pthread_mutex_lock(&d->lock);
+	pthread_mutex_lock(&d->wlock); /* d->snap and the dataplane bookkeeping stay */
 	pthread_mutex_lock(&nd->lock);
 	if (maint_file != nd->maint_file)
 		sld_log(LOG_INFO, "maintenance file %s %s", d->opts.maintenance_file,
@@ -273,7 +273,7 @@ sld_node_tick(struct sld *d)
 	maint = nd->maint_api || maint_file;
 	pthread_mutex_unlock(&nd->lock);
 	rc = sld_node_decide(d, maint, &p, &n);
-	pthread_mutex_unlock(&d->lock);
+	pthread_mutex_unlock(&d->wlock);
 	if (rc < 0)
 		return;
 	want = set_text(p, n);

@@ -77,7 +77,8 @@ void sld_node_fini(struct sld *d);
 void sld_node_tick(struct sld *d);
 
 /*
- * Decide for @d's committed state (d->lock held): fills *@out with a
+ * Decide for @d's committed state (d->wlock held: d->snap and the
+ * dataplane bookkeeping do not change meanwhile): fills *@out with a
  * malloc'd array of *@n prefixes, sorted by family then address. @maint
  * is the maintenance flag to apply. @return 0 or -ENOMEM.
  */
@@ -89,7 +90,8 @@ void sld_prefixes_free(struct sld_prefix *p, unsigned int n);
 /* GET/PUT/PATCH /v1/node, in api_node.c. */
 struct sld_req;
 struct sld_resp;
-void sld_api_node(struct sld_req *r, char **seg, int n, struct sld_resp *o);
+struct sld_path;
+void sld_api_node(struct sld_req *r, const struct sld_path *p, struct sld_resp *o);
 
 /* Persist the API's maintenance flag (STATE_DIR/node.json, atomically). @return 0 or -errno. */
 int sld_node_save(struct sld *d, bool maint);

@@ -370,7 +370,7 @@ int
 sld_state_from_json(struct sld_state *st, const json_t *in, struct sld_err *e)
 {
 	char err[SL_CFG_ERR_LEN];
-	json_t *dp = NULL, *exts = NULL;
+	json_t *dp = NULL, *exts = NULL, *filter = NULL;
 	const json_t *vips;
 	char *text = NULL;
 	int rc;
@@ -383,14 +383,15 @@ sld_state_from_json(struct sld_state *st, const json_t *in, struct sld_err *e)
 	if (rc < 0)
 		return rc;
 	if (json_object_get(in, "filter") != NULL) {
-		sld_fail(e, 501, "not_implemented", "filter",
-			"the XDP filter is not wired into sluiced yet");
-		return -ENOTSUP;
+		rc = sld_filter_decode(json_object_get(in, "filter"), &filter, e);
+		if (rc < 0)
+			return rc;
 	}
 	dp = json_deep_copy(in);
 	exts = json_array();
 	if (dp == NULL || exts == NULL)
 		goto nomem;
+	json_object_del(dp, "filter"); /* not the dataplane's */
 	vips = json_object_get(in, "vips");
 	for (size_t i = 0; json_is_array(vips) && i < json_array_size(vips); i++) {
 		json_t *canon = json_object();
@@ -410,7 +411,8 @@ sld_state_from_json(struct sld_state *st, const json_t *in, struct sld_err *e)
 		rc = cfg_error(err, vips, rc, e);
 		goto out;
 	}
-	if (build_canon(st, in, exts) < 0 || sld_state_load_ext(st) < 0)
+	if (build_canon(st, in, exts) < 0 || sld_state_load_ext(st) < 0 ||
+		(filter != NULL && json_object_set(st->doc, "filter", filter) < 0))
 		goto nomem;
 	rc = 0;
 	goto out;
@@ -420,6 +422,7 @@ out:
 	free(text);
 	json_decref(dp);
 	json_decref(exts);
+	json_decref(filter);
 	if (rc < 0)
 		sld_state_free(st);
 	return rc;

@@ -112,9 +112,10 @@ int sld_state_empty(struct sld_state *st);
 /*
  * Decode, validate and canonicalise a state document. @in is not modified
  * or kept. On success @st is filled (free with sld_state_free()); on error
- * @return -EINVAL (or -ENOMEM, -ENOTSUP for the filter) with @e filled
- * (400 invalid_field / unknown_field / bad_json, 501 not_implemented), and
- * @st is left empty.
+ * @return -EINVAL (or -EIO) with @e filled (400 invalid_field /
+ * unknown_field / bad_json, 500 internal), and @st is left empty. The
+ * top-level "filter" is validated by the XDP filter's library and kept in
+ * its canonical form (absent: sluiced leaves the filter alone).
  */
 int sld_state_from_json(struct sld_state *st, const json_t *in, struct sld_err *e);
 

@@ -22,6 +22,13 @@ int sld_ext_decode(
 /* Fill @ext from a canonical VIP object. @return 0 or -ENOMEM. */
 int sld_ext_load(const json_t *vip, uint16_t vport, struct sld_vip_ext *ext);
 
+/*
+ * Validate the state's "filter" (@in, any JSON value) with the filter
+ * library; *@canon gets its canonical form (new reference). @return 0 or
+ * -EINVAL/-EIO with @e naming the field under "filter.".
+ */
+int sld_filter_decode(const json_t *in, json_t **canon, struct sld_err *e);
+
 /* Fill st->ext from st->doc (canonical). */
 int sld_state_load_ext(struct sld_state *st);
 

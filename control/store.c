@@ -121,10 +121,6 @@ sld_store_read(struct sld_store *s, uint64_t version)
 	json_t *j;
 	char *buf;
 
-	if (version > s->current) {
-		errno = ENOENT;
-		return NULL;
-	}
 	vname(name, sizeof(name), version);
 	buf = read_at(s->vdirfd, name, &len);
 	if (buf == NULL)
@@ -230,6 +226,14 @@ count_versions(struct sld_store *s)
 }
 
 static int
+open_audit(struct sld_store *s)
+{
+	int fd = openat(s->dirfd, "audit.log", O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+
+	return fd < 0 ? -errno : fd;
+}
+
+static int
 fail(char *err, size_t len, int rc, const char *dir, const char *what)
 {
 	snprintf(err, len, "%s/%s: %s", dir, what, strerror(-rc));
@@ -311,12 +315,15 @@ sld_store_open(struct sld_store *s, const char *dir, json_t **version_doc, char 
 		rc = fail(err, errlen, -errno, dir, name);
 		goto out;
 	}
-	s->audit_fd =
-		openat(s->dirfd, "audit.log", O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
-	if (s->audit_fd < 0) {
-		rc = fail(err, errlen, -errno, dir, "audit.log");
+	/* A read-only directory still serves reads: the audit log opens at the first write. */
+	s->audit_fd = open_audit(s);
+	if (s->audit_fd < 0 && s->audit_fd != -EROFS) {
+		rc = fail(err, errlen, s->audit_fd, dir, "audit.log");
+		s->audit_fd = -1;
 		goto out;
 	}
+	if (s->audit_fd < 0)
+		s->audit_fd = -1;
 	rc = 0;
 out:
 	free(cur);
@@ -341,11 +348,11 @@ sld_store_close(struct sld_store *s)
 }
 
 json_t *
-sld_store_history(struct sld_store *s, unsigned int limit)
+sld_store_history(struct sld_store *s, uint64_t current, unsigned int limit)
 {
 	json_t *out = json_array();
 
-	for (uint64_t v = s->current + 1; out != NULL && v-- > 0 && limit > 0;) {
+	for (uint64_t v = current + 1; out != NULL && v-- > 0 && limit > 0;) {
 		json_t *f = sld_store_read(s, v);
 
 		if (f == NULL)
@@ -368,7 +375,9 @@ sld_store_audit(struct sld_store *s, const json_t *entry)
 		return -ENOMEM;
 	n = strlen(line);
 	line[n] = '\n'; /* json_dumps left room for its NUL: reuse it for the newline */
-	rc = write_all(s->audit_fd, line, n + 1);
+	if (s->audit_fd < 0)
+		s->audit_fd = open_audit(s);
+	rc = s->audit_fd < 0 ? s->audit_fd : write_all(s->audit_fd, line, n + 1);
 	if (rc == 0 && fdatasync(s->audit_fd) < 0)
 		rc = -errno;
 	free(line);

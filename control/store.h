@@ -30,8 +30,9 @@ struct sld_store {
 /*
  * Open (creating it when new: version 0, the empty state, committed by
  * "sluiced") the state directory @dir. *@version_doc gets the current
- * version's file (new reference). @return 0; -errno with @err filled
- * ("DIR/current: ...").
+ * version's file (new reference). A read-only directory that holds a state
+ * opens (reads work, every commit fails with -EROFS). @return 0; -errno
+ * with @err filled ("DIR/current: ...").
  */
 int sld_store_open(
 	struct sld_store *s, const char *dir, json_t **version_doc, char *err, size_t errlen);
@@ -46,11 +47,17 @@ void sld_store_close(struct sld_store *s);
 int sld_store_commit(struct sld_store *s, uint64_t version, const char *who, const char *summary,
 	const json_t *state);
 
-/* One version file (new reference), or NULL with errno (ENOENT: no such version). */
+/*
+ * One version file (new reference), or NULL with errno (ENOENT: no such
+ * version, EBADMSG: not a version file). Safe while another thread commits:
+ * files appear whole (renamed into place). Callers ask only for versions up
+ * to the one they know is committed (a file above it may be a commit in
+ * progress).
+ */
 json_t *sld_store_read(struct sld_store *s, uint64_t version);
 
-/* {version, time, who, summary} of up to @limit versions, newest first. */
-json_t *sld_store_history(struct sld_store *s, unsigned int limit);
+/* {version, time, who, summary} of up to @limit versions <= @current, newest first. */
+json_t *sld_store_history(struct sld_store *s, uint64_t current, unsigned int limit);
 
 /* Append one JSON line to the audit log and fdatasync it. @return 0 or -errno. */
 int sld_store_audit(struct sld_store *s, const json_t *entry);

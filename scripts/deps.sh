@@ -11,7 +11,7 @@ PACKAGES=(
 	libbpf-dev bpftool linux-libc-dev
 	libjansson-dev
 	libcurl4-openssl-dev libyaml-dev
-	libmicrohttpd-dev libev-dev
+	libmicrohttpd-dev libev-dev libsystemd-dev
 	# tests
 	check valgrind
 	groff-base systemd

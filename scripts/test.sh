@@ -3,12 +3,14 @@
 # A skipped suite counts as a failure: the README's test command is meant to
 # run everything, and CI provides root, hugepages and namespaces.
 #
-# Environment: FUZZ_SECONDS (default 60) bounds the parser fuzzing run.
+# Environment: FUZZ_SECONDS (default 60) bounds the parser fuzzing run;
+# FUZZ_SLD_SECONDS (default 8) each of sluiced's four parser fuzzers.
 set -uo pipefail
 
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=${1:?usage: test.sh BUILD_DIR}
 fuzz_seconds=${FUZZ_SECONDS:-60}
+fuzz_sld_seconds=${FUZZ_SLD_SECONDS:-8}
 passed=0
 failed=0
 skipped=0
@@ -60,6 +62,8 @@ fi
 
 # 2. The parser under libFuzzer + ASan, time-bounded.
 step "fuzz parser (${fuzz_seconds}s)" "$top/scripts/fuzz.sh" "$fuzz_seconds"
+step "fuzz sluiced's request parsers (4 x ${fuzz_sld_seconds}s)" "$top/scripts/fuzz.sh" \
+	"$fuzz_sld_seconds" fuzz_sld_state fuzz_sld_patch fuzz_sld_path fuzz_sld_tokens
 
 # 3. The microbenchmarks still run and print valid JSON (no timing asserted).
 bench_smoke() {

@@ -5,6 +5,7 @@
  *   sluice-dpctl [-s SOCK] apply FILE     replace the config with FILE (JSON), atomically
  *   sluice-dpctl [-s SOCK] status         active generation, VIPs, backends, workers
  *   sluice-dpctl [-s SOCK] get-config     the running config (JSON)
+ *   sluice-dpctl [-s SOCK] stats          counters: per VIP and backend, drops, workers
  *
  * Exit status: 0 done; 1 refused by sluice-dp (the message says why);
  * 2 bad usage; 3 cannot reach sluice-dp.
@@ -39,6 +40,8 @@ usage(FILE *f)
 		"  apply FILE    replace the running config with FILE (JSON); all or nothing\n"
 		"  status        active generation, VIPs, backends, workers, uptime\n"
 		"  get-config    print the running config\n"
+		"  stats         counters summed over the workers: per VIP and backend\n"
+		"                (packets, bytes, new flows), drops by reason, per worker\n"
 		"\n"
 		"exit status: 0 done, 1 refused (the reason is printed), 2 bad usage,\n"
 		"3 sluice-dp unreachable\n",
@@ -177,6 +180,8 @@ main(int argc, char **argv)
 		return request(sock, SL_CTL_STATUS, "{}", 2);
 	if (strcmp(cmd, "get-config") == 0 && nargs == 0)
 		return request(sock, SL_CTL_GET_CONFIG, "{}", 2);
+	if (strcmp(cmd, "stats") == 0 && nargs == 0)
+		return request(sock, SL_CTL_STATS, "{}", 2);
 
 	fprintf(stderr, "sluice-dpctl: unknown command or wrong arguments: %s\n", cmd);
 	usage(stderr);

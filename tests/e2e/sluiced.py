@@ -3,6 +3,7 @@
 HTTP API over the Unix socket (or TCP), and a fake sluice-dp that speaks the
 control protocol (include/sluice/ctl.h) for tests that need no traffic."""
 
+import hashlib
 import http.client
 import json
 import os
@@ -58,7 +59,7 @@ class Response:
 class Sluiced:
     """One sluiced process with its own state directory and sockets."""
 
-    def __init__(self, workdir, dp_socket, ns=None, extra=(), tag="sld"):
+    def __init__(self, workdir, dp_socket, ns=None, extra=(), tag="sld", env=None):
         self.workdir = workdir
         self.sock = os.path.join(workdir, f"{tag}.sock")
         self.state_dir = os.path.join(workdir, f"{tag}-state")
@@ -66,6 +67,7 @@ class Sluiced:
         self.log_path = os.path.join(workdir, f"{tag}.log")
         self.ns = ns
         self.extra = list(extra)
+        self.env = env  # extra environment variables
         self.proc = None
         self.tcp = None  # (host, port) when --listen is given
 
@@ -75,8 +77,9 @@ class Sluiced:
         if self.ns:
             cmd = ["ip", "netns", "exec", self.ns] + cmd
         log = open(self.log_path, "ab")
+        env = dict(os.environ, **self.env) if self.env else None
         self.proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT,
-                                     stdin=subprocess.DEVNULL)
+                                     stdin=subprocess.DEVNULL, env=env)
         log.close()
         if wait:
             self.wait_ready(timeout)
@@ -171,14 +174,20 @@ class Sluiced:
 class FakeDP:
     """A stand-in for sluice-dp's control socket: accepts (or refuses) APPLY,
     answers STATUS / GET_CONFIG / STATS. restart() looks like a new process
-    (generation and uptime start again)."""
+    (generation and uptime start again). Like sluice-dp it serves one request
+    at a time: hold_apply() makes the next APPLY wait (the others queue behind
+    it) until release(). STATUS carries "tables" with a digest per VIP, as
+    sluice-dp's does (include/sluice/ctl.h), made up from the VIP's backends."""
 
-    def __init__(self, path):
+    def __init__(self, path, config=None, generation=1):
         self.path = path
         self.applied = []  # configs, in order
         self.refuse = None  # an error message to refuse APPLY with
-        self.generation = 1
-        self.config = {"vips": []}
+        self.generation = generation
+        self.config = config or {"vips": []}
+        self.hold = None  # threading.Event the next APPLY waits for
+        self.held = None  # the one it waits for, to release it
+        self.applying = threading.Event()  # set when a held APPLY arrived
         self.started = time.monotonic()
         self.lock = threading.Lock()
         self.stopping = False
@@ -207,10 +216,10 @@ class FakeDP:
         if os.path.exists(self.path):
             os.unlink(self.path)
 
-    def restart(self, config=None):
+    def restart(self, config=None, generation=1):
         self.stop()
         with self.lock:
-            self.generation = 1
+            self.generation = generation
             self.config = config or {"vips": []}
             self.started = time.monotonic()
         self.start()
@@ -242,7 +251,33 @@ class FakeDP:
                 except (ConnectionError, socket.timeout, OSError, ValueError):
                     pass
 
+    def hold_apply(self):
+        """The next APPLY waits (at most 20 s) until release()."""
+        self.applying.clear()
+        self.hold = self.held = threading.Event()
+
+    def release(self):
+        if self.held is not None:
+            self.held.set()
+
+    @staticmethod
+    def digest(vip):
+        """A made-up table digest: 16 hex digits that change with the backends."""
+        bes = sorted((b["address"], b.get("weight", 100), b.get("state", "active"))
+                     for b in vip.get("backends", []))
+        return hashlib.sha256(json.dumps(bes).encode()).hexdigest()[:16]
+
+    def tables(self):
+        with self.lock:
+            return [{"address": v["address"], "protocol": v["protocol"],
+                     "port": v.get("port", 0), "digest": self.digest(v)}
+                    for v in self.config.get("vips", [])]
+
     def _handle(self, typ, payload):
+        if typ == CTL_APPLY and self.hold is not None:
+            hold, self.hold = self.hold, None
+            self.applying.set()
+            hold.wait(20)
         with self.lock:
             up = int(time.monotonic() - self.started)
             if typ == CTL_APPLY:
@@ -253,8 +288,11 @@ class FakeDP:
                 self.applied.append(payload)
                 return {"ok": True, "generation": self.generation}
             if typ == CTL_STATUS:
+                tables = [{"address": v["address"], "protocol": v["protocol"],
+                           "port": v.get("port", 0), "digest": self.digest(v)}
+                          for v in self.config.get("vips", [])]
                 return {"ok": True, "generation": self.generation, "vips": 0, "backends": 0,
-                        "workers": 1, "uptime_s": up}
+                        "workers": 1, "uptime_s": up, "tables": tables}
             if typ == CTL_GET_CONFIG:
                 return {"ok": True, "generation": self.generation, "config": self.config}
             if typ == CTL_STATS:
@@ -265,7 +303,9 @@ class FakeDP:
                                       for b in v.get("backends", [])]}
                         for v in self.config.get("vips", [])]
                 return {"ok": True, "generation": self.generation, "uptime_s": up,
-                        "vips": vips, "drops": {"no_backend": 2, "parse_trunc_ip4": 1},
+                        # The last reason is hostile: it must not break the metrics text.
+                        "vips": vips, "drops": {"no_backend": 2, "parse_trunc_ip4": 1,
+                                                  "x\"} 1\nsluice_injected{a=\"": 3},
                         "workers": [{"worker": 0, "conntrack_entries": 5,
                                      "conntrack_capacity": 1024}]}
             return {"ok": False, "error": f"unknown request type {typ}"}

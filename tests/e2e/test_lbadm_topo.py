@@ -91,7 +91,8 @@ def test_lbadm_changes_and_traffic_follows(lbsys, tmp_path):
     base = tmp_path / "base.yaml"
     base.write_text(base_yaml())
     out = lbadm.run("apply", "-f", base).stdout
-    assert "nexthop_mac" in out, out
+    # sluiced imported what sluice-dp ran as version 1: the apply replaces it.
+    assert "version 1 -> 2" in out, out
     lbadm.run("vip", "add", "-t", SVC)
     for name, w in (("b1", 100), ("b2", 100), ("b3", 200)):
         lbadm.run("backend", "add", "-t", SVC, "-r", BACKENDS[name][0], "-w", w)

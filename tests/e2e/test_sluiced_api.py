@@ -596,10 +596,540 @@ def test_metrics(env):
     assert "sluice_dataplane_up 0" in d.get("/metrics").raw
 
 
-def test_filter_not_wired(env):
+def sluice_filter_tool():
+    build = os.environ.get("SLUICE_BUILD", "build")
+    return os.environ.get("SLUICE_FILTER", os.path.join(build, "tools", "sluice-filter"))
+
+
+@pytest.fixture
+def filt(env):
+    """sluiced managing the filter of a made-up interface whose maps are
+    pinned on a bpffs of our own (no program attached: the maps alone)."""
+    d, dp = env
+    if not os.path.exists(sluice_filter_tool()):
+        pytest.fail(f"sluice-filter not built ({sluice_filter_tool()})")
+    root = os.path.join(d.workdir, "bpf")
+    os.makedirs(root)
+    subprocess.run(["mount", "-t", "bpf", "bpf", root], check=True)
+    iface = f"slf{os.getpid() % 100000}"
+    try:
+        d.stop()
+        d.extra = ["--filter-iface", iface, "--filter-pin-root", root]
+        d.start()
+        yield d, dp, root, iface
+    finally:
+        d.stop()
+        subprocess.run(["umount", root], check=False)
+
+
+def rules_of(f):
+    """What a rule set says (sluice-filter show fills default depths in)."""
+    return (f["allow"], f["deny"], [(o["prefix"], o["pps"]) for o in
+                                    f["rate_limit"]["overrides"]]) if f else None
+
+
+def show(root, iface):
+    """The rule set in the pinned maps, read back with sluice-filter."""
+    p = subprocess.run([sluice_filter_tool(), "-j", "-r", root, "show", iface],
+                       capture_output=True, text=True, timeout=10)
+    return rules_of(json.loads(p.stdout)) if p.returncode == 0 else None
+
+
+RULES = {"deny": ["198.51.100.0/24", {"prefix": "203.0.113.0/24", "vip": "192.0.2.80",
+                                       "protocol": "tcp", "port": 80}],
+         "rate_limit": {"overrides": [{"prefix": "10.0.0.0/8", "pps": 1000}]}}
+
+
+def test_filter_through_the_api(filt):
+    d, dp, root, iface = filt
+    assert d.put_state(state()).status == 200
+    r = d.get("/v1/filter")
+    assert r.status == 200 and r.json["filter"] is None, r
+    assert r.json["status"]["managed"] is False
+    n = dp.n_applied()
+    # Refused, naming the field under "filter", nothing changed.
+    for body, code, field in [({"deny": ["10.0.0.1/8"]}, "invalid_field",
+                               "filter.deny.rules[0].prefix"),
+                              ({"denny": []}, "unknown_field", "filter.denny"),
+                              ({"drop_sample": 3}, "invalid_field", "filter.drop_sample")]:
+        r = d.write("PUT", "/v1/filter", body)
+        assert r.status == 400 and (r.error()["code"], r.error()["field"]) == (code, field), r
+    assert d.version() == 1
+    r = d.write("PUT", "/v1/filter", RULES)
+    assert r.status == 200 and r.json["version"] == 2 and r.json["changed"] is True, r
+    assert "filter_pending" not in r.json, r
+    canon = r.json["filter"]
+    assert canon["deny"]["rules"][0] == "198.51.100.0/24"
+    assert dp.n_applied() == n, "a filter change pushed a new dataplane generation"
+    # The maps hold it; the state has it; the status says so.
+    assert show(root, iface) == rules_of(canon)
+    assert d.state()["filter"] == canon
+    st = d.get("/v1/status").json
+    assert st["filter"]["interfaces"] == [{"interface": iface, "in_force": True}], st
+    assert st["dataplane"]["current"] is True
+    # The same rules written out in full: no change.
+    r = d.write("PUT", "/v1/filter", canon)
+    assert r.status == 200 and r.json["changed"] is False, r
+    # Maps recreated (the pin directory purged) or changed behind sluiced's
+    # back: the state's rules are applied again within a reconcile period.
+    shutil.rmtree(os.path.join(root, iface))
+    assert wait_for(lambda: show(root, iface) == rules_of(canon), timeout=3), show(root, iface)
+    subprocess.run([sluice_filter_tool(), "-r", root, "deny", "add", iface, "192.0.2.0/24"],
+                   check=True, capture_output=True)
+    assert wait_for(lambda: show(root, iface) == rules_of(canon), timeout=3), show(root, iface)
+    # Counters, per-rule hits, recent drops, metrics.
+    r = d.get("/v1/filter/stats")
+    assert r.status == 200, r
+    (i0,) = r.json["interfaces"]
+    assert i0["interface"] == iface and i0["counters"]["drop_deny"]["packets"] == 0, i0
+    assert [h["prefix"] for h in i0["hits"]["deny"]] == ["198.51.100.0/24", "203.0.113.0/24"]
+    r = d.get("/v1/filter/drops?limit=10")
+    assert r.status == 200 and r.json["drops"] == [] and r.json["errors"] == [], r
+    assert d.get("/v1/filter/drops?limit=0").status == 400
+    m = d.get("/metrics").raw
+    assert 'sluice_filter_packets_total{verdict="drop_deny"} 0' in m, m
+    assert 'sluice_filter_drops_total{reason="rate"} 0' in m, m
+    # DELETE: sluiced stops managing the filter; the maps keep their rules.
+    r = d.write("DELETE", "/v1/filter")
+    assert r.status == 200 and r.json["filter"] is None, r
+    assert "filter" not in d.state() and show(root, iface) == rules_of(canon)
+    assert d.get("/v1/filter").json["status"]["managed"] is False
+    # History and rollback treat it like any other part of the state.
+    r = d.write("POST", "/v1/rollback", {"version": 2})
+    assert r.status == 200 and d.state()["filter"] == canon, r
+
+
+def test_filter_without_interfaces(env):
     d, _ = env
-    for path in ("/v1/filter", "/v1/filter/stats", "/v1/filter/drops"):
+    r = d.put_state({"nexthop_mac": MAC, "filter": RULES})
+    assert r.status == 200 and "filter_pending" not in r.json, r  # the state is node-neutral
+    for path in ("/v1/filter/stats", "/v1/filter/drops"):
         r = d.get(path)
-        assert r.status == 501 and r.error()["code"] == "not_implemented", r
-    r = d.put_state({"nexthop_mac": MAC, "filter": {}})
-    assert r.status == 501 and r.error()["field"] == "filter", r
+        assert r.status == 503 and r.error()["code"] == "filter_unavailable", r
+    assert d.get("/v1/filter").json["filter"]["deny"]["mode"] == "enforce"
+    assert "sluice_filter_" not in d.get("/metrics").raw
+
+
+# --------------------------------------------------------------------------
+# A new state directory next to a forwarding dataplane: import, never clear
+
+RUNNING = {"nexthop_mac": MAC, "flow_capacity": 4096, "vips": [
+    {"address": "192.0.2.80", "protocol": "tcp", "port": 80, "hash": "src_ip",
+     "backends": [{"address": "10.0.1.1", "weight": 7},
+                  {"address": "10.0.1.2", "state": "down"},
+                  {"address": "10.0.1.3", "state": "draining"}]},
+    {"address": "2001:db8::53", "protocol": "udp", "port": 53,
+     "backends": [{"address": "2001:db8::1"}]}]}
+
+
+@pytest.fixture
+def fresh():
+    """A work directory with nothing started: (workdir, list to stop at the end)."""
+    if not os.path.exists(sluiced_binary()):
+        pytest.fail(f"sluiced not built ({sluiced_binary()})")
+    work = tempfile.mkdtemp(prefix=f"slsld-{os.getpid()}-")
+    started = []
+    try:
+        yield work, started
+    finally:
+        for x in reversed(started):
+            x.stop()
+        if not os.environ.get("SLUICE_E2E_KEEP"):
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def check_imported(d, dp, gen):
+    """Version 1 is the dataplane's config, by import:sluice-dp, nothing pushed."""
+    assert d.version() == 1, d.log()
+    hist = d.get("/v1/history").json["history"]
+    assert [h["version"] for h in hist] == [1, 0]
+    assert hist[0]["who"] == "import:sluice-dp" and f"generation {gen}" in hist[0]["summary"]
+    st = d.state()
+    vip = st["vips"][0]
+    assert st["flow_capacity"] == 4096 and vip["hash"] == "src_ip"
+    assert [(b["address"], b["weight"], b["state"]) for b in vip["backends"]] == \
+        [("10.0.1.1", 7, "active"), ("10.0.1.2", 100, "disabled"),
+         ("10.0.1.3", 100, "draining")]
+    assert st["vips"][1]["address"] == "2001:db8::53"
+    audit = [json.loads(x) for x in open(os.path.join(d.state_dir, "audit.log"))]
+    assert [(a["who"], a["version_before"], a["version_after"]) for a in audit] == \
+        [("import:sluice-dp", 0, 1)]
+    time.sleep(0.8)  # several reconcile periods
+    assert dp.n_applied() == 0, dp.applied
+    status = d.get("/v1/status").json["dataplane"]
+    assert status["current"] is True and status["generation"] == gen, status
+
+
+def test_first_start_imports_running_config(fresh):
+    work, started = fresh
+    dp = FakeDP(os.path.join(work, "dp.sock"), config=json.loads(json.dumps(RUNNING)),
+                generation=7).start()
+    started.append(dp)
+    d = Sluiced(work, dp.path)
+    started.append(d)
+    d.start()
+    check_imported(d, dp, 7)
+    # From there it is an ordinary state: emptying it is a deliberate change.
+    r = d.put_state({"nexthop_mac": MAC, "flow_capacity": 4096})
+    assert r.status == 200 and r.json["version"] == 2, r
+    assert dp.n_applied() == 1 and dp.last()["vips"] == []
+    # A restart does not import again.
+    d.stop()
+    d.start()
+    assert d.version() == 2
+
+
+def test_import_when_the_dataplane_comes_later(fresh):
+    work, started = fresh
+    dp = FakeDP(os.path.join(work, "dp.sock"))
+    started.append(dp)
+    d = Sluiced(work, dp.path)
+    started.append(d)
+    d.start()  # no dataplane yet
+    assert d.version() == 0
+    dp.restart(config=json.loads(json.dumps(RUNNING)), generation=3)
+    assert wait_for(lambda: d.version() == 1, timeout=3), d.log()
+    check_imported(d, dp, 3)
+
+
+def test_empty_dataplane_is_not_imported(fresh):
+    work, started = fresh
+    dp = FakeDP(os.path.join(work, "dp.sock")).start()
+    started.append(dp)
+    d = Sluiced(work, dp.path)
+    started.append(d)
+    d.start()
+    time.sleep(0.8)
+    assert d.version() == 0 and dp.n_applied() == 0
+    assert d.get("/v1/status").json["dataplane"]["current"] is True
+
+
+def test_unimportable_config_is_left_alone(fresh):
+    """A running config that does not read back (here a weight above the
+    maximum: a fake dataplane, or a newer sluice-dp than this sluiced) is
+    neither imported nor overwritten with the empty state; /v1/status says
+    why."""
+    work, started = fresh
+    bad = json.loads(json.dumps(RUNNING))
+    bad["vips"][0]["backends"][0]["weight"] = 70000
+    dp = FakeDP(os.path.join(work, "dp.sock"), config=bad).start()
+    started.append(dp)
+    d = Sluiced(work, dp.path)
+    started.append(d)
+    d.start()
+    time.sleep(0.8)
+    assert d.version() == 0 and dp.n_applied() == 0
+    err = d.get("/v1/status").json["dataplane"].get("error", "")
+    assert "cannot be imported" in err or "does not read back" in err, err
+
+
+# --------------------------------------------------------------------------
+# Reads never wait for a push; writes stay serialised
+
+
+def test_reads_answer_while_a_push_is_stalled(env):
+    d, dp = env
+    assert d.put_state(state()).status == 200
+    assert d.get("/v1/vips").status == 200  # counters read once
+    dp.hold_apply()
+    results = {}
+
+    def put(name, body, version):
+        results[name] = d.put_state(body, version=version, timeout=30)
+
+    first = threading.Thread(target=put, args=("first", state(weights=(5, 5)), 1))
+    second = threading.Thread(target=put, args=("second", state(weights=(6, 6)), 1))
+    first.start()
+    try:
+        assert dp.applying.wait(5), "the APPLY never reached the dataplane"
+        second.start()  # based on the same version: waits its turn, then 412
+        # The dataplane sits on the APPLY (and would make any request queue
+        # behind it): every read still answers, from the committed version 1.
+        for path in ("/v1/state", "/v1/vips", "/v1/vips/tcp/192.0.2.80/80", "/metrics",
+                     "/v1/health", "/v1/status", "/v1/history", "/v1/history/1",
+                     "/v1/stats"):
+            r = d.get(path, timeout=5)
+            assert r.status == 200, (path, r)
+            assert r.etag == '"1"', (path, r.etag)
+            assert first.is_alive(), f"{path} answered only after the push"
+        assert d.get("/v1/state").json["state"]["vips"][0]["backends"][0]["weight"] == 100
+        vips = d.get("/v1/vips").json["vips"]
+        assert vips[0]["packets"] == 7  # the last counters read, not a wait
+        assert "sluice_state_version 1" in d.get("/metrics").raw
+        assert d.get("/v1/status").json["version"] == 1
+    finally:
+        dp.release()
+        first.join(30)
+        second.join(30)
+    assert results["first"].status == 200 and results["first"].json["version"] == 2, \
+        results["first"]
+    assert results["second"].status == 412, results["second"]
+    assert d.version() == 2 and dp.last()["vips"][0]["backends"][0]["weight"] == 5
+
+
+# --------------------------------------------------------------------------
+# systemd: Type=notify readiness and the watchdog
+
+
+def test_sd_notify_ready_and_watchdog(fresh):
+    work, started = fresh
+    dp = FakeDP(os.path.join(work, "dp.sock")).start()
+    started.append(dp)
+    path = os.path.join(work, "notify.sock")
+    ns = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    ns.bind(path)
+    ns.settimeout(5)
+    try:
+        d = Sluiced(work, dp.path, env={"NOTIFY_SOCKET": path, "WATCHDOG_USEC": "400000"})
+        started.append(d)
+        d.start(wait=False)
+        msgs = []
+        deadline = time.monotonic() + 10
+        while not any("READY=1" in m for m in msgs) and time.monotonic() < deadline:
+            msgs.append(ns.recv(4096).decode())
+        assert any("READY=1" in m for m in msgs), msgs[:5]
+        # Ready means the API answers.
+        assert d.get("/v1/status", timeout=2).status == 200
+        assert any("STATUS=version 0" in m for m in msgs), msgs
+        # Fed at half the watchdog period from the reconcile loop.
+        dogs = 0
+        deadline = time.monotonic() + 3
+        while dogs < 3 and time.monotonic() < deadline:
+            dogs += "WATCHDOG=1" in ns.recv(4096).decode()
+        assert dogs >= 3, f"{dogs} watchdog pings"
+        d.stop()
+        rest = []
+        ns.settimeout(2)
+        try:
+            while True:
+                rest.append(ns.recv(4096).decode())
+        except socket.timeout:
+            pass
+        assert any("STOPPING=1" in m for m in rest), rest
+    finally:
+        ns.close()
+
+
+# --------------------------------------------------------------------------
+# Hostile clients and a hostile disk
+
+
+def raw_exchange(d, data, timeout=5):
+    """Send raw bytes on the Unix socket; return what comes back until close."""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as c:
+        c.settimeout(timeout)
+        c.connect(d.sock)
+        c.sendall(data)
+        out = b""
+        try:
+            while True:
+                chunk = c.recv(65536)
+                if not chunk:
+                    break
+                out += chunk
+        except (socket.timeout, ConnectionResetError):
+            pass
+        return out.decode(errors="replace")
+
+
+def test_hostile_requests(env):
+    d, _ = env
+    assert d.put_state(state()).status == 200
+    # Paths: too long, traversal, overflowing numbers, bytes that are not text.
+    r = d.get("/v1/vips/" + "a" * 300)
+    assert r.status == 414 and r.error()["code"] == "too_long", r
+    for path, status in [("/v1/history/../../../etc/passwd", 404),
+                         ("/v1/history/%2e%2e%2f%2e%2e%2fetc%2fpasswd", 404),
+                         ("/v1/history/99999999999999999999", 400),
+                         ("/v1/history/-1", 400), ("/v1/history/1x", 400),
+                         ("/v1/vips/tcp/192.0.2.80/80%00/x", 404),
+                         ("/v1/vips/tcp/%ff%fe/80", 400)]:
+        r = d.get(path)
+        assert r.status == status, (path, r)
+    r = d.write("POST", "/v1/rollback", {"version": 2 ** 63 - 1})
+    assert r.status == 404, r
+    r = d.write("POST", "/v1/rollback", {"version": 1.5})
+    assert r.status == 400 and r.error()["field"] == "version", r
+    r = d.request("PUT", "/v1/state", body=state(),
+                  headers={"If-Match": '"99999999999999999999"'})
+    assert r.status == 400 and r.error()["field"] == "If-Match", r
+    # Nothing from the request reaches a response header.
+    head = raw_exchange(d, b"GET /v1/x%0d%0aSet-Cookie:%20a=b HTTP/1.1\r\nHost: x\r\n"
+                           b"Connection: close\r\n\r\n")
+    assert head.startswith("HTTP/1.1 404") and "\r\nSet-Cookie" not in head, head
+    # A 100 kB header: refused by the HTTP layer, the daemon is fine.
+    head = raw_exchange(d, b"GET /v1/state HTTP/1.1\r\nHost: x\r\nX-Big: " +
+                        b"a" * 100000 + b"\r\n\r\n")
+    assert head == "" or head.split()[1] in ("400", "413", "414", "431"), head[:100]
+    assert d.get("/v1/state").status == 200 and d.alive()
+    # Deeply nested JSON: refused as JSON, no stack exhaustion.
+    r = d.put_state(None, raw=b"[" * 100000 + b"]" * 100000)
+    assert r.status == 400 and r.error()["code"] == "bad_json", r
+    deep = b'{"vips": [{"health_check": ' + b'{"a": ' * 1000 + b"1" + b"}" * 1000 + b"}]}"
+    r = d.put_state(None, raw=deep)
+    assert r.status == 400, r
+    assert d.version() == 1 and d.alive()
+
+
+def test_idle_and_greedy_clients(env):
+    """An idle connection (a request sent a byte at a time, or never) is
+    closed after --client-timeout; one TCP address gets at most
+    --max-clients-per-ip connections, and others are still served."""
+    d, _ = env
+    d.stop()
+    tokens = os.path.join(d.workdir, "tokens")
+    with open(tokens, "w") as f:
+        f.write("ci admin aaaaaaaaaaaaaaaaaaaaaaaa\n")
+    os.chmod(tokens, 0o600)
+    port = free_port()
+    d.extra = ["--client-timeout", "1", "--max-clients-per-ip", "4", "--listen",
+               f"127.0.0.1:{port}", "--tokens", tokens]
+    d.start()
+    slow = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    slow.settimeout(6)
+    slow.connect(d.sock)
+    slow.sendall(b"GET /v1/state HTTP/1.1\r\nHo")  # and nothing more
+    t0 = time.monotonic()
+    try:
+        assert slow.recv(100) == b"", "an idle connection was not closed"
+    except ConnectionResetError:
+        pass
+    assert time.monotonic() - t0 < 5  # the bounded wait: timeout 1 s plus a margin
+    slow.close()
+    d.stop()
+    d.extra[1] = "30"  # --client-timeout: the held connections must stay
+    d.start()
+    held = []
+    try:
+        for _ in range(4):
+            c = socket.create_connection(("127.0.0.1", port), timeout=3)
+            c.sendall(b"GET /v1/state HTTP/1.1\r\n")  # keep it open
+            held.append(c)
+        extra = socket.create_connection(("127.0.0.1", port), timeout=3)
+        held.append(extra)
+        answer = b""
+        try:
+            extra.sendall(b"GET /v1/state HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            answer = extra.recv(100)
+        except (ConnectionResetError, BrokenPipeError):
+            pass
+        assert answer == b"", f"a fifth connection from one address was served: {answer!r}"
+        # Other listeners (and so other clients) are still served.
+        assert d.get("/v1/state").status == 200
+    finally:
+        for c in held:
+            c.close()
+    admin = {"Authorization": "Bearer aaaaaaaaaaaaaaaaaaaaaaaa"}
+
+    def served():
+        # The server notices the closes in its own time: until then the
+        # address is still at its limit and a new connection is cut.
+        try:
+            return d.get("/v1/state", tcp=("127.0.0.1", port), headers=admin).status == 200
+        except (ConnectionError, OSError):
+            return False
+
+    assert wait_for(served, timeout=5)
+
+
+@pytest.fixture
+def small_disk(env):
+    """sluiced whose state directory is on a 1 MiB tmpfs of our own."""
+    d, dp = env
+    d.stop()
+    mnt = os.path.join(d.workdir, "small")
+    os.makedirs(mnt)
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", mnt], check=True)
+    try:
+        d.state_dir = os.path.join(mnt, "state")
+        d.start()
+        yield d, dp, mnt
+    finally:
+        d.stop()
+        subprocess.run(["umount", "-l", mnt], check=False)
+
+
+def fill(mnt):
+    """Fill the file system; return the filler's path."""
+    path = os.path.join(mnt, "filler")
+    with open(path, "wb") as f:
+        try:
+            while True:
+                f.write(b"\0" * 65536)
+                f.flush()
+        except OSError:
+            pass
+    return path
+
+
+def test_full_or_read_only_state_dir(small_disk):
+    d, dp, mnt = small_disk
+    assert d.put_state(state()).status == 200
+    before = d.state()
+    filler = fill(mnt)
+    big = state(weights=tuple(range(1, 200)))  # a version file larger than what is left
+    r = d.put_state(big)
+    assert r.status == 500 and r.error()["code"] == "internal", r
+    assert "No space left on device" in r.error()["message"], r
+    assert "version 1 is current" in r.error()["message"], r
+    assert d.version() == 1 and d.state() == before
+    # The dataplane had taken the new config: the reconciler puts version 1 back.
+    assert wait_for(lambda: len(dp.last()["vips"][0]["backends"]) == 2, timeout=3), \
+        dp.last()["vips"][0]["backends"][:3]
+    assert wait_for(lambda: d.get("/v1/status").json["dataplane"]["current"], timeout=3)
+    os.unlink(filler)
+    r = d.put_state(big)
+    assert r.status == 200 and r.json["version"] == 2, r
+    # Read-only (remounted while sluiced is stopped: it holds the audit log
+    # open): it starts and serves reads; a write is 500 with the reason.
+    d.stop()
+    subprocess.run(["mount", "-o", "remount,ro", mnt], check=True)
+    d.start()
+    assert d.version() == 2 and d.get("/v1/history").status == 200
+    r = d.put_state(state(weights=(3, 4)))
+    assert r.status == 500 and "Read-only file system" in r.error()["message"], r
+    assert d.version() == 2 and d.alive()
+    d.stop()
+    subprocess.run(["mount", "-o", "remount,rw", mnt], check=True)
+    d.start()
+    assert d.put_state(state(weights=(3, 4))).json["version"] == 3
+    # Restarted, it reads back exactly what was committed, nothing half-written.
+    d.stop()
+    d.start()
+    assert d.version() == 3 and [b["weight"] for b in d.state()["vips"][0]["backends"]] == [3, 4]
+
+
+# --------------------------------------------------------------------------
+# Maglev table digests, as sluice-dp's STATUS reports them ("tables")
+
+
+def test_table_digests_follow_the_dataplane(env):
+    d, dp = env
+    s = state()
+    s["vips"].append({"address": "2001:db8::80", "protocol": "udp", "port": 53,
+                      "backends": [{"address": "2001:db8::1"}]})
+    assert d.put_state(s).status == 200
+
+    def reported():
+        st = d.get("/v1/status").json["dataplane"].get("tables", {})
+        vips = {v["vip"]: v.get("table_digest") for v in d.get("/v1/vips").json["vips"]}
+        m = dict(re.findall(r'^sluice_vip_table_info\{vip="([^"]+)",digest="([0-9a-f]{16})"\} 1$',
+                            d.get("/metrics").raw, re.M))
+        return st, vips, m
+
+    def want():
+        return {f'{t["protocol"]}/{t["address"]}/{t["port"]}': t["digest"] for t in dp.tables()}
+
+    w = want()
+    assert len(w) == 2 and len(set(w.values())) == 2
+    assert wait_for(lambda: reported() == (w, w, w), timeout=3), (reported(), w)
+    # A change of the pool changes the dataplane's table: sluiced follows.
+    assert d.put_state(state(weights=(100, 7)) | {"vips": [state(weights=(100, 7))["vips"][0],
+                                                           s["vips"][1]]}).status == 200
+    w2 = want()
+    assert w2[VIP] != w[VIP] and w2["udp/2001:db8::80/53"] == w["udp/2001:db8::80/53"]
+    assert wait_for(lambda: reported() == (w2, w2, w2), timeout=3), (reported(), w2)
+    # A dataplane that is gone runs no table: no digest is shown for it.
+    dp.stop()
+    none = ({}, {VIP: None, "udp/2001:db8::80/53": None}, {})
+    assert wait_for(lambda: reported() == none, timeout=3), reported()

@@ -3,8 +3,7 @@
 (GET/PUT /v1/filter with versions and If-Match, as docs/api.md says): the
 rule-set edits each verb makes, in the JSON model of docs/filter.md.
 
-sluiced does not serve /v1/filter yet (it answers 501): this checks
-lbadm's side of the contract; the end-to-end path is untested until it does."""
+The last test runs lbadm against the real sluiced."""
 
 import json
 import os
@@ -157,17 +156,22 @@ def test_filter_usage(fake):
     assert st["version"] == v and st["puts"] == []
 
 
-def test_filter_against_sluiced_today(tmp_path):
-    """What sluiced answers today (501 until the filter is wired in): lbadm
-    reports it as a refusal (exit 1) with sluiced's message, and changes nothing."""
+def test_filter_against_sluiced(tmp_path):
+    """The real sluiced (without --filter-iface: the rule set is kept in the
+    state, applied nowhere): lbadm's edits become versions of the state, a
+    refusal names the field under "filter", and show reads it back."""
     from conftest import Sluiced
     s = Sluiced(tag="filter")
     try:
         s.start()
-        p = s.lbadm("filter", "show")
-        if p.returncode == 0:
-            pytest.fail("sluiced serves /v1/filter now: extend this test to the real thing")
-        assert p.returncode == 1 and p.stderr.startswith("lbadm: "), p.stderr
-        assert s.version() == 0
+        p = s.lbadm("filter", "deny", "203.0.113.0/24")
+        assert p.returncode == 0, p.stderr
+        assert "version 0 -> 1" in p.stdout, p.stdout
+        p = s.lbadm("-j", "filter", "show")
+        assert p.returncode == 0, p.stderr
+        assert json.loads(p.stdout)["filter"]["deny"]["rules"] == ["203.0.113.0/24"]
+        p = s.lbadm("filter", "deny", "10.0.0.1/8")  # host bits set
+        assert p.returncode != 0 and "filter.deny.rules[1].prefix" in p.stderr, p.stderr
+        assert s.version() == 1
     finally:
         s.stop()

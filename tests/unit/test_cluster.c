@@ -31,6 +31,7 @@ static void
 load(struct sld *d, const char *text)
 {
 	char *s = strdup(text);
+	struct sld_state st;
 	json_error_t je;
 	struct sld_err e;
 	json_t *j;
@@ -40,21 +41,22 @@ load(struct sld *d, const char *text)
 			*c = '"';
 	j = json_loads(s, 0, &je);
 	ck_assert_msg(j != NULL, "%s", je.text);
-	ck_assert_msg(sld_state_from_json(&d->state, j, &e) == 0, "%s: %s", e.field, e.message);
+	ck_assert_msg(sld_state_from_json(&st, j, &e) == 0, "%s: %s", e.field, e.message);
 	json_decref(j);
 	free(s);
+	ck_assert_int_eq(sld_init(d, 7, &st), 0); /* published as version 7 */
+	sld_state_free(&st);
 	/* A dataplane that runs the current version. */
 	d->dp_up = true;
 	d->pushed = strdup("{}");
-	d->version = d->pushed_version = 7;
+	d->pushed_version = 7;
 	d->dp_error[0] = '\0';
 }
 
 static void
 unload(struct sld *d)
 {
-	sld_state_free(&d->state);
-	free(d->pushed);
+	sld_fini(d);
 	memset(d, 0, sizeof(*d));
 }
 
@@ -137,11 +139,11 @@ START_TEST(test_decide_maintenance_and_dataplane_withdraw_all)
 
 	/* Up, but running an older version (a push pending or refused). */
 	d.dp_up = true;
-	d.version = 8;
+	d.pushed_version = 6;
 	ck_assert_int_eq(sld_node_decide(&d, false, &p, &n), 0);
 	ck_assert(!p[0].announce && has_reason(&p[0], "not running the current version"));
 	sld_prefixes_free(p, n);
-	d.version = 7;
+	d.pushed_version = 7;
 	snprintf(d.dp_error, sizeof(d.dp_error), "flow_capacity: cannot change");
 	ck_assert_int_eq(sld_node_decide(&d, false, &p, &n), 0);
 	ck_assert(!p[1].announce && has_reason(&p[1], "refused"));

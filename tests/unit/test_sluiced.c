@@ -147,6 +147,80 @@ START_TEST(test_state_disabled_roundtrip)
 }
 END_TEST
 
+/* The state's "filter": the filter library validates it, errors under "filter.". */
+static void
+expect_filter_error(const char *filter, const char *code, const char *field, const char *part)
+{
+	char text[1024];
+	struct sld_state st;
+	struct sld_err e;
+
+	snprintf(text, sizeof(text), "{'nexthop_mac': '02:00:00:00:00:fe', 'filter': %s}", filter);
+	ck_assert_int_eq(load(&st, text, &e), -EINVAL);
+	ck_assert_int_eq(e.status, 400);
+	ck_assert_str_eq(e.code, code);
+	ck_assert_str_eq(e.field, field);
+	ck_assert_msg(
+		strstr(e.message, part) != NULL, "%s: '%s' has no '%s'", filter, e.message, part);
+}
+
+START_TEST(test_state_filter_validated)
+{
+	expect_filter_error("[]", "invalid_field", "filter", "must be an object");
+	expect_filter_error("{'denny': []}", "unknown_field", "filter.denny", "unknown key");
+	expect_filter_error("{'deny': ['10.0.0.1/8']}", "invalid_field",
+		"filter.deny.rules[0].prefix", "host bits");
+	expect_filter_error("{'deny': {'rules': ['192.0.2.0/24', {'prefix': '10.0.0.0/8', "
+			    "'vip': '192.0.2.80', 'port': 70000}]}}",
+		"invalid_field", "filter.deny.rules[1].port", "0..65535");
+	expect_filter_error("{'rate_limit': {'overrides': [{'prefix': '10.0.0.0/8', "
+			    "'burst_bytes': 100, 'bps': 1000}]}}",
+		"invalid_field", "filter.rate_limit.overrides[0]", "burst_bytes 100 is smaller");
+	expect_filter_error(
+		"{'drop_sample': 3}", "invalid_field", "filter.drop_sample", "not a power of two");
+}
+END_TEST
+
+START_TEST(test_state_filter_canonical)
+{
+	struct sld_state a, b, none;
+	struct sld_err e;
+	json_t *diff;
+
+	/* The same rule set written two ways is the same state. */
+	ck_assert_int_eq(load(&a,
+				 "{'nexthop_mac': '02:00:00:00:00:fe', 'filter': {'deny': "
+				 "['198.51.100.0/24', '2001:DB8::/32']}}",
+				 &e),
+		0);
+	ck_assert_int_eq(load(&b,
+				 "{'nexthop_mac': '02:00:00:00:00:fe', 'filter': {'allow': [], "
+				 "'deny': {'mode': 'enforce', 'rules': ['198.51.100.0/24', "
+				 "'2001:db8::/32']}, 'drop_sample': 1}}",
+				 &e),
+		0);
+	ck_assert(json_equal(a.doc, b.doc));
+	diff = sld_diff(a.doc, b.doc);
+	ck_assert_int_eq(json_array_size(diff), 0);
+	json_decref(diff);
+	/* A fixed point, and the dataplane's config does not see it. */
+	sld_state_free(&b);
+	ck_assert_int_eq(sld_state_from_json(&b, a.doc, &e), 0);
+	ck_assert(json_equal(a.doc, b.doc));
+	ck_assert_int_eq(load(&none, "{'nexthop_mac': '02:00:00:00:00:fe'}", &e), 0);
+	ck_assert_ptr_null(json_object_get(none.doc, "filter"));
+	ck_assert_int_eq(a.cfg.n_vips, none.cfg.n_vips);
+	diff = sld_diff(none.doc, a.doc);
+	ck_assert_int_eq(json_array_size(diff), 1);
+	ck_assert_str_eq(
+		json_string_value(json_object_get(json_array_get(diff, 0), "path")), "filter");
+	json_decref(diff);
+	sld_state_free(&none);
+	sld_state_free(&b);
+	sld_state_free(&a);
+}
+END_TEST
+
 START_TEST(test_diff_by_identity)
 {
 	struct sld_state a, b;
@@ -325,7 +399,7 @@ START_TEST(test_store_commit_reopen_sweep)
 	ck_assert_int_eq(access(path, F_OK), -1);
 	snprintf(path, sizeof(path), "%s/versions/00000003.json", dir);
 	ck_assert_int_eq(access(path, F_OK), -1);
-	v = sld_store_history(&s, 10);
+	v = sld_store_history(&s, s.current, 10);
 	ck_assert_int_eq(json_array_size(v), 3);
 	ck_assert_int_eq(json_integer_value(json_object_get(json_array_get(v, 0), "version")), 2);
 	json_decref(v);
@@ -351,6 +425,8 @@ sluiced_suite(void)
 	SL_TCASE(s, test_state_canonical_defaults);
 	SL_TCASE(s, test_state_error_paths_are_identities);
 	SL_TCASE(s, test_state_disabled_roundtrip);
+	SL_TCASE(s, test_state_filter_validated);
+	SL_TCASE(s, test_state_filter_canonical);
 	SL_TCASE(s, test_diff_by_identity);
 	SL_TCASE(s, test_effective_states);
 	SL_TCASE(s, test_effective_slow_start);
