@@ -111,6 +111,19 @@ hash_sig(uint32_t hash)
 	return hash != 0 ? hash : 1;
 }
 
+/*
+ * The way a key prefers: the hash's top three bits, which the bucket index
+ * (at most 2^28 buckets, bits 0-27) never uses. An insert takes it when it
+ * is free, so that most keys sit in their preferred way and a lookup can
+ * fetch that entry line together with the bucket line rather than after it.
+ */
+static inline unsigned
+pref_way(uint32_t hash)
+{
+	static_assert(SL_CT_BUCKET_WAYS == 8, "three bits pick the way");
+	return hash >> 29;
+}
+
 void
 sl_ct_config_default(struct sl_ct_config *cfg)
 {
@@ -250,7 +263,11 @@ sl_ct_hash(const struct sl_ct *ct, const struct sl_flow_key *key)
 void
 sl_ct_prefetch(const struct sl_ct *ct, uint32_t hash)
 {
-	rte_prefetch0(&ct->buckets[hash & ct->bucket_mask]);
+	uint32_t bi = hash & ct->bucket_mask;
+
+	/* Both lines at once: the entry does not wait for the bucket. */
+	rte_prefetch0(&ct->buckets[bi]);
+	rte_prefetch0(&ct->entries[(size_t)bi * SL_CT_BUCKET_WAYS + pref_way(hash)]);
 }
 
 void
@@ -331,10 +348,15 @@ sl_ct_lookup(struct sl_ct *ct, const struct sl_flow_key *key, uint32_t hash, uin
  * closest to its expiry (ties: the lowest way).
  */
 static inline unsigned
-victim_way(const struct sl_ct_bucket *b, uint32_t now, bool *live)
+victim_way(const struct sl_ct_bucket *b, uint32_t hash, uint32_t now, bool *live)
 {
-	unsigned victim = 0;
+	unsigned victim = 0, p = pref_way(hash);
 	int32_t least = INT32_MAX;
+
+	if (b->sig[p] == 0 || (int32_t)(b->expires[p] - now) <= 0) {
+		*live = false;
+		return p;
+	}
 
 	for (unsigned i = 0; i < SL_CT_BUCKET_WAYS; i++) {
 		int32_t left = (int32_t)(b->expires[i] - now);
@@ -376,7 +398,7 @@ sl_ct_insert(struct sl_ct *ct, const struct sl_flow_key *key, uint32_t hash, uin
 	uint32_t bi = hash & ct->bucket_mask;
 	struct sl_ct_bucket *b = &ct->buckets[bi];
 	bool live;
-	unsigned i = victim_way(b, now, &live);
+	unsigned i = victim_way(b, hash, now, &live);
 	struct sl_ct_entry *e = &ct->entries[(size_t)bi * SL_CT_BUCKET_WAYS + i];
 
 	if (b->sig[i] != 0) {
