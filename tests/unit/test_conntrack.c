@@ -484,6 +484,46 @@ START_TEST(test_initial_state)
 }
 END_TEST
 
+/*
+ * A key goes to its preferred way (the hash's top three bits) when that way
+ * is free, whatever the order of inserts: the pipeline prefetches that entry
+ * line with the bucket. Eight keys of one bucket with distinct preferred
+ * ways, inserted from the highest preferred way down (first-free placement
+ * would put them in the reverse ways), each end up in their own.
+ */
+START_TEST(test_preferred_way)
+{
+	struct sl_ct *ct = make(8, 0); /* one bucket */
+	struct sl_flow_key keys[8];
+	struct sl_ct_entry *e[8];
+	unsigned have = 0;
+
+	for (uint32_t i = 0; have != 0xff && i < 100000; i++) {
+		struct sl_flow_key k = key_rand(i);
+		unsigned w = sl_ct_hash(ct, &k) >> 29;
+
+		if (!(have & 1u << w)) {
+			have |= 1u << w;
+			keys[w] = k;
+		}
+	}
+	ck_assert_uint_eq(have, 0xff);
+	for (int w = 7; w >= 0; w--)
+		e[w] = ins(ct, &keys[w], 1000, SL_CT_UDP);
+	/* Way w's entry is the w-th of the bucket's eight consecutive entries. */
+	for (unsigned w = 0; w < 8; w++) {
+		ck_assert_ptr_eq(e[w], e[0] + w);
+		ck_assert_ptr_eq(look(ct, &keys[w], 1001), e[w]);
+	}
+	/* A key whose preferred way is taken goes to a free one: here, none is
+	 * left, so it evicts the stalest (all equal: the lowest way). */
+	struct sl_flow_key extra = key4(1, IPPROTO_UDP);
+	ck_assert_ptr_eq(ins(ct, &extra, 1002, SL_CT_UDP), e[0]);
+	ck_assert_uint_eq(sl_ct_stats(ct)->evictions, 1);
+	sl_ct_free(ct);
+}
+END_TEST
+
 /* A capacity of 8 is one bucket: every key lands in it. */
 START_TEST(test_evict_stalest)
 {
@@ -923,6 +963,7 @@ conntrack_suite(void)
 	SL_TCASE(s, test_clock_wraparound);
 	SL_TCASE(s, test_update_transitions);
 	SL_TCASE(s, test_initial_state);
+	SL_TCASE(s, test_preferred_way);
 	SL_TCASE(s, test_evict_stalest);
 	SL_TCASE(s, test_reuse_expired_before_evict);
 	SL_TCASE(s, test_syn_cap);
