@@ -28,7 +28,8 @@ def main(argv):
                         "--durations=0", os.path.join(HERE, "test_dataplane.py"),
                         os.path.join(HERE, "test_pcap_port.py"),
                         os.path.join(HERE, "test_memif.py"),
-                        os.path.join(HERE, "test_two_workers.py"), *argv])
+                        os.path.join(HERE, "test_two_workers.py"),
+                        os.path.join(HERE, "test_multiqueue.py"), *argv])
 
 
 if __name__ == "__main__":
