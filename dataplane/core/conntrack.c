@@ -263,11 +263,29 @@ sl_ct_hash(const struct sl_ct *ct, const struct sl_flow_key *key)
 void
 sl_ct_prefetch(const struct sl_ct *ct, uint32_t hash)
 {
-	uint32_t bi = hash & ct->bucket_mask;
+	rte_prefetch0(&ct->buckets[hash & ct->bucket_mask]);
+}
 
-	/* Both lines at once: the entry does not wait for the bucket. */
-	rte_prefetch0(&ct->buckets[bi]);
-	rte_prefetch0(&ct->entries[(size_t)bi * SL_CT_BUCKET_WAYS + pref_way(hash)]);
+/* Bit i set when way i holds @sig (live or not). */
+static inline unsigned
+sig_matches(const struct sl_ct_bucket *b, uint32_t sig)
+{
+#if defined(__SSE2__)
+	const __m128i *s = (const __m128i *)b->sig;
+	__m128i vsig = _mm_set1_epi32((int)sig);
+
+	return (unsigned)_mm_movemask_ps(
+		       _mm_castsi128_ps(_mm_cmpeq_epi32(_mm_load_si128(s), vsig))) |
+	       (unsigned)_mm_movemask_ps(
+		       _mm_castsi128_ps(_mm_cmpeq_epi32(_mm_load_si128(s + 1), vsig)))
+		       << 4;
+#else
+	unsigned m = 0;
+
+	for (unsigned i = 0; i < SL_CT_BUCKET_WAYS; i++)
+		m |= (unsigned)(b->sig[i] == sig) << i;
+	return m;
+#endif
 }
 
 void
@@ -277,10 +295,18 @@ sl_ct_prefetch_entry(const struct sl_ct *ct, uint32_t hash)
 	const struct sl_ct_bucket *b = &ct->buckets[bi];
 	uint32_t sig = hash_sig(hash);
 
-	/* Expiry is not checked: a prefetch of a dead way costs nothing. */
-	for (unsigned i = 0; i < SL_CT_BUCKET_WAYS; i++) {
-		if (b->sig[i] == sig)
-			rte_prefetch0(&ct->entries[(size_t)bi * SL_CT_BUCKET_WAYS + i]);
+	/* Expiry is not checked: a prefetch of a dead way costs nothing. No
+	 * match at all is most likely a new flow: fetch the line its insert
+	 * will write, the preferred way's. */
+	unsigned m = sig_matches(b, sig);
+
+	if (m == 0)
+		m = 1u << pref_way(hash);
+	while (m != 0) {
+		unsigned i = (unsigned)__builtin_ctz(m);
+
+		m &= m - 1;
+		rte_prefetch0(&ct->entries[(size_t)bi * SL_CT_BUCKET_WAYS + i]);
 	}
 }
 
