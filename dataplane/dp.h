@@ -71,10 +71,13 @@ struct dp_vip {
 
 /* A backend slot as the workers see it. */
 struct dp_backend {
-	union sl_ip addr;
-	uint8_t family;
+	/* Encapsulation towards it with this generation's TTL, MTU and prefixes
+	 * (first: what a forwarded packet reads) */
+	struct sl_encap_tmpl encap;
 	uint8_t mac[6];
+	uint8_t family;
 	uint32_t vip_slot;
+	union sl_ip addr;
 };
 
 /*

@@ -236,8 +236,8 @@ dp_pipeline(struct dp_worker *w, const struct dp_gen *g, uint16_t rx_port_idx,
 		enum sl_fwd_verdict fv =
 			vip->fwd_mode == SL_FWD_L2
 				? sl_l2_rewrite(&buf, &s->pkt, b->mac, &fwd, &mtu_hint)
-				: sl_encap_ip(&buf, &s->pkt, &b->addr, b->family, s->ct_hash, &fwd,
-					  &mtu_hint);
+				: sl_encap_ip_tmpl(
+					  &buf, &s->pkt, &b->encap, s->ct_hash, &fwd, &mtu_hint);
 
 		switch (fv) {
 		case SL_FWD_OK:
