@@ -37,7 +37,8 @@ struct pkt_state {
 	const struct sl_flow_key *flow;
 	struct sl_flow_key rev;
 	uint32_t ct_hash;
-	int32_t vip; /* index in g->vips, or VIP_NONE / VIP_DROPPED */
+	struct sl_ct_entry *ct_pref; /* stage 2: the key's preferred entry holds it */
+	int32_t vip;		     /* index in g->vips, or VIP_NONE / VIP_DROPPED */
 	bool icmp_err;
 };
 
@@ -153,14 +154,20 @@ dp_pipeline(struct dp_worker *w, const struct dp_gen *g, uint16_t rx_port_idx,
 	}
 	uint16_t n_miss = 0;
 	for (uint16_t k = 0; k < n_todo; k++) {
-		const struct pkt_state *s = &ps[todo[k]];
-		if (!sl_ct_prefetch_bucket(w->ct, s->flow, s->ct_hash))
+		struct pkt_state *s = &ps[todo[k]];
+		s->ct_pref = sl_ct_prefetch_bucket(w->ct, s->flow, s->ct_hash);
+		if (!s->ct_pref)
 			todo[n_miss++] = todo[k];
 	}
 	for (uint16_t k = 0; k < n_miss; k++)
 		sl_ct_prefetch_entry(w->ct, ps[todo[k]].ct_hash, now);
 
-	/* Stage 3: pick the backend, rewrite, emit. */
+	/*
+	 * Stage 3: pick the backend, rewrite, emit. A key stage 2 found in its
+	 * preferred entry is not compared again, unless an insert since may
+	 * have given that entry to another key.
+	 */
+	bool ct_inserted = false;
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		struct pkt_state *s = &ps[i];
@@ -192,7 +199,8 @@ dp_pipeline(struct dp_worker *w, const struct dp_gen *g, uint16_t rx_port_idx,
 			be = vip->table[sl_maglev_slot(
 				sl_flow_hash(s->flow, vip->hash, g->seed), vip->table_size)];
 		} else {
-			struct sl_ct_entry *e = sl_ct_lookup(w->ct, s->flow, s->ct_hash, now);
+			struct sl_ct_entry *e = sl_ct_lookup_pref(
+				w->ct, ct_inserted ? NULL : s->ct_pref, s->flow, s->ct_hash, now);
 
 			if (likely(e && sl_ct_backend_valid(e, g->slots, g->n_slots))) {
 				be = e->backend;
@@ -205,12 +213,13 @@ dp_pipeline(struct dp_worker *w, const struct dp_gen *g, uint16_t rx_port_idx,
 					sl_flow_hash(s->flow, vip->hash, g->seed),
 					vip->table_size)];
 				if (be != SL_MAGLEV_NONE && !s->icmp_err) {
-					if (!e)
+					if (!e) {
 						e = sl_ct_insert(w->ct, s->flow, s->ct_hash, now,
 							sl_ct_initial_state(
 								s->flow->proto, s->pkt.tcp_flags));
-					else /* re-routed: the entry now tracks the flow on its new
-						backend */
+						ct_inserted = true;
+					} else /* re-routed: the entry now tracks the flow on its
+						  new backend */
 						sl_ct_update(w->ct, e, s->pkt.tcp_flags, now);
 					if (e) {
 						e->backend = be;
