@@ -252,16 +252,20 @@ sl_ct_capacity(const struct sl_ct *ct)
 uint32_t
 sl_ct_hash(const struct sl_ct *ct, const struct sl_flow_key *key)
 {
-	uint64_t w[sizeof(*key) / sizeof(uint64_t)];
+	const uint8_t *p = (const uint8_t *)key;
 	uint32_t crc = ct->seed;
 
 	static_assert(sizeof(*key) % sizeof(uint64_t) == 0, "key is whole words");
-	memcpy(w, key, sizeof(w)); /* no aliasing or alignment assumption on @key */
-	for (unsigned i = 0; i < RTE_DIM(w); i++) {
+	/* Word by word, no aliasing or alignment assumption on @key (a copy of
+	 * the whole key first went through the stack). */
+	for (unsigned i = 0; i < sizeof(*key); i += sizeof(uint64_t)) {
+		uint64_t w;
+
+		memcpy(&w, p + i, sizeof(w));
 #if defined(RTE_ARCH_X86_64) && defined(__SSE4_2__)
-		crc = (uint32_t)_mm_crc32_u64(crc, w[i]);
+		crc = (uint32_t)_mm_crc32_u64(crc, w);
 #else
-		crc = crc32c_2words(w[i], crc);
+		crc = crc32c_2words(w, crc);
 #endif
 	}
 	return crc;

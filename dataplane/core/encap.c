@@ -17,6 +17,8 @@
  * 34 bytes before the inner one), and byte stores are as cheap as the
  * unaligned word stores a compiler would make of them.
  */
+#include <assert.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "encap.h"
@@ -39,16 +41,23 @@
  * TTL and protocol. Unlike the RFC 1141 shortcut HC' = HC + 0x0100, it never
  * turns a checksum that must be 0x0000 into 0xFFFF, so the result is always
  * what a full recomputation would give. The caller has checked TTL >= 2, so
- * m' = m - 0x0100 does not wrap and ~m + m' is 0xFFFF - 0x0100 whatever m is.
+ * m' = m - 0x0100 does not wrap and ~m + m' is 0xFEFF whatever m is.
+ *
+ * Done on the checksum as the host reads it, without swapping its bytes:
+ * one's-complement sums commute with byte swapping (RFC 1071 section 2(B)),
+ * so 0xFEFF is added in the host's view of network order. One fold is
+ * enough: ~HC + 0xFEFF (either view) is at most 0x1FFFE.
  */
 static inline void
 ip4_dec_ttl(uint8_t *ip)
 {
-	uint16_t hc = (uint16_t)(ip[10] << 8 | ip[11]);
-	uint32_t sum = (uint32_t)(uint16_t)~hc + (0xffff - 0x0100);
+	uint16_t hc;
 
+	memcpy(&hc, ip + 10, 2);
+	uint32_t sum = (uint32_t)(uint16_t)~hc + sl_be16(0xffff - 0x0100);
+	hc = (uint16_t) ~((sum & 0xffff) + (sum >> 16));
+	memcpy(ip + 10, &hc, 2);
 	ip[8]--;
-	sl_put16(ip + 10, sl_cksum_finish(sum));
 }
 
 /* TTL / hop limit of the IP header at @ip; the byte we are about to rewrite. */
@@ -117,12 +126,14 @@ sl_encap_src6(const struct sl_fwd_ctx *ctx, uint32_t flow_hash, union sl_ip *out
 	}
 }
 
-/* Ethernet header at @p: dst, src, ethertype. */
+/* Ethernet header at @p: @ctx's next hop, then its source MAC (one copy), @type. */
 static inline void
-write_eth(uint8_t *p, const uint8_t *dst, const uint8_t *src, uint16_t type)
+write_eth(uint8_t *p, const struct sl_fwd_ctx *ctx, uint16_t type)
 {
-	memcpy(p, dst, SL_ETH_ALEN);
-	memcpy(p + SL_ETH_ALEN, src, SL_ETH_ALEN);
+	static_assert(offsetof(struct sl_fwd_ctx, src_mac) ==
+			      offsetof(struct sl_fwd_ctx, nexthop_mac) + SL_ETH_ALEN,
+		"destination and source MAC in Ethernet order");
+	memcpy(p, ctx->nexthop_mac, 2 * SL_ETH_ALEN);
 	sl_put16(p + 2 * SL_ETH_ALEN, type);
 }
 
@@ -236,11 +247,11 @@ sl_encap_ip_tmpl(struct sl_buf *buf, const struct sl_pkt *pkt, const struct sl_e
 	if (family == SL_FAMILY_IPV4) {
 		ip4_dec_ttl(inner);
 		write_outer4(outer, pkt, t, flow_hash);
-		write_eth(eth, ctx->nexthop_mac, ctx->src_mac, ETHERTYPE_IP4);
+		write_eth(eth, ctx, ETHERTYPE_IP4);
 	} else {
 		inner[7]--;
 		write_outer6(outer, pkt, t, flow_hash);
-		write_eth(eth, ctx->nexthop_mac, ctx->src_mac, ETHERTYPE_IP6);
+		write_eth(eth, ctx, ETHERTYPE_IP6);
 	}
 
 	/* headroom' = headroom + l3_off - (Ethernet + outer); checked >= 0 above */

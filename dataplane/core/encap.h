@@ -58,8 +58,9 @@ struct sl_buf {
 };
 
 struct sl_fwd_ctx {
-	uint8_t src_mac[SL_ETH_ALEN];	  /* our port's MAC */
+	/* In the order of an Ethernet header, so that one copy writes both. */
 	uint8_t nexthop_mac[SL_ETH_ALEN]; /* router towards backends (encap mode) */
+	uint8_t src_mac[SL_ETH_ALEN];	  /* our port's MAC */
 	uint16_t mtu;			  /* egress IP MTU, e.g. 1500 */
 	uint8_t ttl;			  /* outer TTL / hop limit, e.g. 64 */
 	uint8_t src4_prefix_len;	  /* 0..32 */
