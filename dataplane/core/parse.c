@@ -465,7 +465,7 @@ static_assert(offsetof(struct sl_pkt, inner) == sizeof(struct sl_flow_key) &&
  * trailing padding is zeroed too, as pkt_zero() does, so that two parses of
  * one frame compare equal byte for byte.
  */
-static inline void
+static inline __attribute__((always_inline)) void
 fast_store(struct sl_pkt *pkt, const uint8_t *ip, const uint8_t *l4, uint8_t family, uint8_t proto,
 	uint16_t l3_len, uint16_t l4_off, uint16_t type, uint16_t flags, uint8_t ttl,
 	uint8_t tcp_flags, uint8_t tos)
@@ -544,13 +544,76 @@ fast_store(struct sl_pkt *pkt, const uint8_t *ip, const uint8_t *l4, uint8_t fam
  * IPv4 without options and not a fragment or IPv6 without extension
  * headers, then a complete TCP or UDP header. Only frames that parse
  * SL_PARSE_OK are taken, with every check the general path makes on them
- * (same reads, in bounds first); the struct is written whole, field by field
- * in memory order with every other byte zero, so that the compiler merges
- * the stores into a few wide ones. It returns false, having written
- * nothing, for anything else, which the general path then parses.
- * tests/fuzz/fuzz_parse.c checks that both paths give the same struct and
- * verdict for every input.
+ * (same reads, in bounds first), and the struct is written whole
+ * (fast_store()). Anything else returns false, having written nothing, and
+ * the general path parses it. tests/fuzz/fuzz_parse.c and the unit tests
+ * check that both paths give the same struct and verdict.
  */
+
+/* TCP or UDP header at @l4 with @left bytes of IP packet from it (>= 8). */
+static inline __attribute__((always_inline)) bool
+fast_l4(const uint8_t *l4, uint32_t left, uint8_t proto, uint8_t *tcp_flags)
+{
+	if (proto == IPPROTO_TCP) {
+		if (unlikely(left < TCP_HLEN))
+			return false;
+		const uint32_t doff = (uint32_t)(l4[12] >> 4) * 4;
+		if (unlikely(doff < TCP_HLEN || doff > left))
+			return false;
+		*tcp_flags = l4[13];
+		return true;
+	}
+	if (likely(proto == IPPROTO_UDP)) {
+		const uint32_t ulen = rd16(l4 + 4);
+		*tcp_flags = 0;
+		return ulen >= UDP_HLEN && ulen <= left;
+	}
+	return false;
+}
+
+static inline __attribute__((always_inline)) bool
+parse_fast4(const uint8_t *data, uint32_t len, struct sl_pkt *pkt)
+{
+	const uint8_t *ip = data + ETH_HLEN;
+	const uint32_t l3_len = rd16(ip + 2);
+	const uint16_t frag = rd16(ip + 6);
+	const uint8_t proto = ip[9];
+	uint8_t tcp_flags;
+
+	/* len >= 42 checked: the 20-byte header and 8 bytes of L4 are there */
+	if (unlikely(ip[0] != 0x45 || l3_len > len - ETH_HLEN || l3_len < IP4_HLEN + UDP_HLEN ||
+		     (frag & (IP4_MF | IP4_OFFMASK))))
+		return false;
+	if (unlikely(!fast_l4(ip + IP4_HLEN, l3_len - IP4_HLEN, proto, &tcp_flags)))
+		return false;
+	fast_store(pkt, ip, ip + IP4_HLEN, SL_FAMILY_IPV4, proto, (uint16_t)l3_len,
+		ETH_HLEN + IP4_HLEN, ETHERTYPE_IPV4,
+		(frag & IP4_DF) ? SL_PKT_F_PORTS | SL_PKT_F_DF : SL_PKT_F_PORTS, ip[8], tcp_flags,
+		ip[1]);
+	return true;
+}
+
+static inline __attribute__((always_inline)) bool
+parse_fast6(const uint8_t *data, uint32_t len, struct sl_pkt *pkt)
+{
+	const uint8_t *ip = data + ETH_HLEN;
+	uint8_t tcp_flags;
+
+	if (unlikely(len < ETH_HLEN + IP6_HLEN + UDP_HLEN || (ip[0] >> 4) != 6))
+		return false;
+	const uint32_t plen = rd16(ip + 4);
+	const uint8_t proto = ip[6];
+	if (unlikely(plen > len - ETH_HLEN - IP6_HLEN || plen > UINT16_MAX - IP6_HLEN ||
+		     plen < UDP_HLEN))
+		return false;
+	if (unlikely(!fast_l4(ip + IP6_HLEN, plen, proto, &tcp_flags)))
+		return false;
+	fast_store(pkt, ip, ip + IP6_HLEN, SL_FAMILY_IPV6, proto, (uint16_t)(IP6_HLEN + plen),
+		ETH_HLEN + IP6_HLEN, ETHERTYPE_IPV6, SL_PKT_F_PORTS, ip[7], tcp_flags,
+		(uint8_t)(rd16(ip) >> 4));
+	return true;
+}
+
 static inline bool
 parse_fast(const uint8_t *data, uint32_t len, struct sl_pkt *pkt)
 {
@@ -558,66 +621,12 @@ parse_fast(const uint8_t *data, uint32_t len, struct sl_pkt *pkt)
 		return false;
 
 	const uint16_t type = rd16(data + 12);
-	const uint8_t *ip = data + ETH_HLEN;
-	const uint32_t avail = len - ETH_HLEN;
-	uint32_t l3_len, hlen;
-	uint16_t flags = SL_PKT_F_PORTS;
-	uint8_t proto, tos, ttl, family;
 
-	if (likely(type == ETHERTYPE_IPV4)) {
-		const uint16_t frag = rd16(ip + 6);
-
-		l3_len = rd16(ip + 2);
-		if (unlikely(ip[0] != 0x45 || l3_len > avail || l3_len < IP4_HLEN + UDP_HLEN ||
-			     (frag & (IP4_MF | IP4_OFFMASK))))
-			return false;
-		hlen = IP4_HLEN;
-		proto = ip[9];
-		tos = ip[1];
-		ttl = ip[8];
-		family = SL_FAMILY_IPV4;
-		if (frag & IP4_DF)
-			flags |= SL_PKT_F_DF;
-	} else if (type == ETHERTYPE_IPV6) {
-		if (unlikely(avail < IP6_HLEN + UDP_HLEN || (ip[0] >> 4) != 6))
-			return false;
-		const uint32_t plen = rd16(ip + 4);
-		if (unlikely(plen > avail - IP6_HLEN || plen > UINT16_MAX - IP6_HLEN ||
-			     plen < UDP_HLEN))
-			return false;
-		l3_len = IP6_HLEN + plen;
-		hlen = IP6_HLEN;
-		proto = ip[6];
-		tos = (uint8_t)(rd16(ip) >> 4);
-		ttl = ip[7];
-		family = SL_FAMILY_IPV6;
-	} else {
-		return false;
-	}
-
-	/* Both: at least 8 bytes of L4 header within the IP packet. */
-	const uint8_t *l4 = ip + hlen;
-	const uint32_t left = l3_len - hlen;
-	uint8_t tcp_flags = 0;
-
-	if (proto == IPPROTO_TCP) {
-		if (unlikely(left < TCP_HLEN))
-			return false;
-		const uint32_t doff = (uint32_t)(l4[12] >> 4) * 4;
-		if (unlikely(doff < TCP_HLEN || doff > left))
-			return false;
-		tcp_flags = l4[13];
-	} else if (likely(proto == IPPROTO_UDP)) {
-		const uint32_t ulen = rd16(l4 + 4);
-		if (unlikely(ulen < UDP_HLEN || ulen > left))
-			return false;
-	} else {
-		return false;
-	}
-
-	fast_store(pkt, ip, l4, family, proto, (uint16_t)l3_len, (uint16_t)(ETH_HLEN + hlen), type,
-		flags, ttl, tcp_flags, tos);
-	return true;
+	if (likely(type == ETHERTYPE_IPV4))
+		return parse_fast4(data, len, pkt);
+	if (type == ETHERTYPE_IPV6)
+		return parse_fast6(data, len, pkt);
+	return false;
 }
 
 enum sl_parse_verdict
@@ -628,7 +637,8 @@ sl_parse(const uint8_t *data, uint32_t len, struct sl_pkt *pkt)
 	return sl_parse_general(data, len, pkt);
 }
 
-enum sl_parse_verdict
+/* Out of line: inlined into sl_parse()'s callers, it would crowd their loops. */
+__attribute__((noinline)) enum sl_parse_verdict
 sl_parse_general(const uint8_t *data, uint32_t len, struct sl_pkt *pkt)
 {
 	uint32_t off = ETH_HLEN;
