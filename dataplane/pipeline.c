@@ -47,8 +47,14 @@ struct pkt_state {
 	uint32_t ct_hash;
 	struct sl_ct_entry *ct_pref; /* stage 2: the key's preferred entry holds it */
 	int32_t vip;		     /* index in g->vips, or VIP_NONE / VIP_DROPPED */
-	bool icmp_err;
 };
+
+/* An ICMP error, forwarded along the flow it quotes (s->flow is that flow). */
+static inline bool
+icmp_err(const struct pkt_state *s)
+{
+	return (s->pkt.flags & SL_PKT_F_ICMP_ERROR) != 0;
+}
 
 /* What the out-of-line parts of stage 3 need of the burst. */
 struct burst {
@@ -138,7 +144,7 @@ forward(struct burst *b, const struct pkt_state *s, struct rte_mbuf *m, const st
 	uint32_t be)
 {
 	if (unlikely(be == SL_MAGLEV_NONE)) {
-		drop(b->w, m, s->icmp_err ? DP_DROP_ICMP_NO_FLOW : DP_DROP_NO_BACKEND);
+		drop(b->w, m, icmp_err(s) ? DP_DROP_ICMP_NO_FLOW : DP_DROP_NO_BACKEND);
 		return;
 	}
 
@@ -158,7 +164,7 @@ forward(struct burst *b, const struct pkt_state *s, struct rte_mbuf *m, const st
 		return;
 	}
 	mbuf_update(m, &buf);
-	count_forwarded(b->w, vip, be, len_in, s->icmp_err);
+	count_forwarded(b->w, vip, be, len_in, icmp_err(s));
 	emit(b->out, m, b->rx_port_idx);
 }
 
@@ -214,12 +220,12 @@ routed(struct burst *b, const struct pkt_state *s, struct rte_mbuf *m, const str
 	if (e && sl_ct_backend_valid(e, g->slots, g->n_slots)) {
 		be = e->backend;
 		/* The lookup refreshed the expiry; only a state change needs more. */
-		if (!s->icmp_err && sl_ct_update_needed(e, s->pkt.tcp_flags))
+		if (!icmp_err(s) && sl_ct_update_needed(e, s->pkt.tcp_flags))
 			sl_ct_update(w->ct, e, s->pkt.tcp_flags, b->now);
 	} else {
 		be = vip->table[sl_maglev_slot(
 			sl_flow_hash(s->flow, vip->hash, g->seed), vip->table_size)];
-		if (be != SL_MAGLEV_NONE && !s->icmp_err) {
+		if (be != SL_MAGLEV_NONE && !icmp_err(s)) {
 			if (!e) {
 				e = sl_ct_insert(w->ct, s->flow, s->ct_hash, b->now,
 					sl_ct_initial_state(s->flow->proto, s->pkt.tcp_flags));
@@ -266,15 +272,14 @@ dp_pipeline(struct dp_worker *w, const struct dp_gen *g, uint16_t rx_port_idx,
 	 * the VIP's "all ports" entry. The VIP index is a few lines that stay
 	 * in L1, so each lookup is done in place, from the parsed fields.
 	 */
-	uint16_t todo[DP_BURST], n_todo = 0; /* VIP packets, then those not found yet */
+	uint64_t rx_bytes = 0;
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		struct pkt_state *s = &ps[i];
 
 		if (i + 1 < n)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
-		w->st.rx_packets++;
-		w->st.rx_bytes += m->pkt_len;
+		rx_bytes += m->pkt_len;
 		if (unlikely(m->nb_segs != 1)) {
 			/* Frames up to the MTU arrive in one segment on every port we drive. */
 			w->st.drops[DP_DROP_SEGMENTED]++;
@@ -289,9 +294,8 @@ dp_pipeline(struct dp_worker *w, const struct dp_gen *g, uint16_t rx_port_idx,
 			s->vip = v == SL_PARSE_NOT_IP ? VIP_NONE : VIP_DROPPED;
 			continue;
 		}
-		s->icmp_err = (s->pkt.flags & SL_PKT_F_ICMP_ERROR) != 0;
 		s->flow = &s->pkt.flow;
-		if (unlikely(s->icmp_err)) {
+		if (unlikely(icmp_err(s))) {
 			if (!(s->pkt.flags & SL_PKT_F_INNER_PORTS)) {
 				s->vip = VIP_NONE;
 				continue;
@@ -321,8 +325,10 @@ dp_pipeline(struct dp_worker *w, const struct dp_gen *g, uint16_t rx_port_idx,
 		s->vip = vi;
 		s->ct_hash = sl_ct_hash(w->ct, s->flow);
 		sl_ct_prefetch(w->ct, s->ct_hash);
-		todo[n_todo++] = i;
 	}
+	/* Counters added to once per burst rather than per packet. */
+	w->st.rx_packets += n;
+	w->st.rx_bytes += rx_bytes;
 
 	/*
 	 * Stage 2: the other two prefetch passes (conntrack.h): for the keys
@@ -330,21 +336,25 @@ dp_pipeline(struct dp_worker *w, const struct dp_gen *g, uint16_t rx_port_idx,
 	 * lines matching in those buckets. An established flow in its
 	 * preferred way (most of them) costs one line.
 	 */
+	struct pkt_state *miss[DP_BURST];
 	uint16_t n_miss = 0;
-	for (uint16_t k = 0; k < n_todo; k++) {
-		struct pkt_state *s = &ps[todo[k]];
+	for (uint16_t i = 0; i < n; i++) {
+		struct pkt_state *s = &ps[i];
+		if (s->vip < 0)
+			continue;
 		s->ct_pref = sl_ct_prefetch_bucket(w->ct, s->flow, s->ct_hash);
 		if (!s->ct_pref)
-			todo[n_miss++] = todo[k];
+			miss[n_miss++] = s;
 	}
 	for (uint16_t k = 0; k < n_miss; k++)
-		sl_ct_prefetch_entry(w->ct, ps[todo[k]].ct_hash, now);
+		sl_ct_prefetch_entry(w->ct, miss[k]->ct_hash, now);
 
 	/*
 	 * Stage 3: pick the backend, rewrite, emit. A key stage 2 found in its
 	 * preferred entry is not compared again, unless an insert since may
 	 * have given that entry to another key.
 	 */
+	uint64_t forwarded = 0; /* by the straight path; the others count their own */
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		struct pkt_state *s = &ps[i];
@@ -358,7 +368,7 @@ dp_pipeline(struct dp_worker *w, const struct dp_gen *g, uint16_t rx_port_idx,
 		struct sl_ct_entry *e = sl_ct_lookup_pref(
 			w->ct, b.ct_inserted ? NULL : s->ct_pref, s->flow, s->ct_hash, now);
 
-		if (unlikely(!e || !sl_ct_backend_valid(e, g->slots, g->n_slots) || s->icmp_err ||
+		if (unlikely(!e || !sl_ct_backend_valid(e, g->slots, g->n_slots) || icmp_err(s) ||
 			     vip->fwd_mode != SL_FWD_ENCAP)) {
 			routed(&b, s, m, vip, e);
 			continue;
@@ -382,7 +392,12 @@ dp_pipeline(struct dp_worker *w, const struct dp_gen *g, uint16_t rx_port_idx,
 			continue;
 		}
 		mbuf_update(m, &buf);
-		count_forwarded(w, vip, be, len_in, false);
+		w->vip_ctr[vip->slot].packets++;
+		w->vip_ctr[vip->slot].bytes += len_in;
+		w->be_ctr[be].packets++;
+		w->be_ctr[be].bytes += len_in;
+		forwarded++;
 		emit(out, m, rx_port_idx);
 	}
+	w->st.forwarded += forwarded;
 }

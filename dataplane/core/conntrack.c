@@ -253,7 +253,8 @@ uint32_t
 sl_ct_hash(const struct sl_ct *ct, const struct sl_flow_key *key)
 {
 	const uint8_t *p = (const uint8_t *)key;
-	uint32_t crc = ct->seed;
+	/* 64 bits wide: the instruction's result, fed back without a truncation per step */
+	uint64_t crc = ct->seed;
 
 	static_assert(sizeof(*key) % sizeof(uint64_t) == 0, "key is whole words");
 	/* Word by word, no aliasing or alignment assumption on @key (a copy of
@@ -263,12 +264,12 @@ sl_ct_hash(const struct sl_ct *ct, const struct sl_flow_key *key)
 
 		memcpy(&w, p + i, sizeof(w));
 #if defined(RTE_ARCH_X86_64) && defined(__SSE4_2__)
-		crc = (uint32_t)_mm_crc32_u64(crc, w);
+		crc = _mm_crc32_u64(crc, w);
 #else
-		crc = crc32c_2words(w, crc);
+		crc = crc32c_2words(w, (uint32_t)crc);
 #endif
 	}
-	return crc;
+	return (uint32_t)crc;
 }
 
 static inline struct sl_ct_entry *
