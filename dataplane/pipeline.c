@@ -108,15 +108,16 @@ count_forwarded(
 
 /* What became of a rewrite other than SL_FWD_OK: an ICMP answer or a drop. */
 static __rte_noinline __rte_cold void
-refused(struct burst *b, const struct pkt_state *s, struct rte_mbuf *m, struct sl_buf *buf,
+refused(struct burst *b, const struct pkt_state *s, struct rte_mbuf *m, struct sl_buf buf,
 	enum sl_fwd_verdict fv, uint16_t mtu_hint)
 {
 	struct dp_worker *w = b->w;
 
+	/* @buf by value: its address taken in the caller would keep it in memory there */
 	switch (fv) {
 	case SL_FWD_TOO_BIG:
-		if (sl_icmp_too_big(buf, &s->pkt, mtu_hint, b->fwd.src_mac) == 0) {
-			mbuf_update(m, buf);
+		if (sl_icmp_too_big(&buf, &s->pkt, mtu_hint, b->fwd.src_mac) == 0) {
+			mbuf_update(m, &buf);
 			w->st.icmp_sent++;
 			emit(b->out, m, b->rx_port_idx);
 		} else {
@@ -160,7 +161,7 @@ forward(struct burst *b, const struct pkt_state *s, struct rte_mbuf *m, const st
 						   &b->fwd, &mtu_hint);
 
 	if (fv != SL_FWD_OK) {
-		refused(b, s, m, &buf, fv, mtu_hint);
+		refused(b, s, m, buf, fv, mtu_hint);
 		return;
 	}
 	mbuf_update(m, &buf);
@@ -388,7 +389,7 @@ dp_pipeline(struct dp_worker *w, const struct dp_gen *g, uint16_t rx_port_idx,
 			&buf, &s->pkt, &g->backends[be].encap, s->ct_hash, &b.fwd, &mtu_hint);
 
 		if (unlikely(fv != SL_FWD_OK)) {
-			refused(&b, s, m, &buf, fv, mtu_hint);
+			refused(&b, s, m, buf, fv, mtu_hint);
 			continue;
 		}
 		mbuf_update(m, &buf);
