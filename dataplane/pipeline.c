@@ -45,8 +45,10 @@ struct pkt_state {
 	const struct sl_flow_key *flow;
 	struct sl_flow_key rev;
 	uint32_t ct_hash;
-	struct sl_ct_entry *ct_pref; /* stage 2: the key's preferred entry holds it */
-	int32_t vip;		     /* index in g->vips, or VIP_NONE / VIP_DROPPED */
+	/* The key's preferred conntrack entry (stage 1), kept by stage 2 only if it holds
+	 * the key, else NULL */
+	struct sl_ct_entry *ct_pref;
+	int32_t vip; /* index in g->vips, or VIP_NONE / VIP_DROPPED */
 };
 
 /* An ICMP error, forwarded along the flow it quotes (s->flow is that flow). */
@@ -325,7 +327,7 @@ dp_pipeline(struct dp_worker *w, const struct dp_gen *g, uint16_t rx_port_idx,
 		}
 		s->vip = vi;
 		s->ct_hash = sl_ct_hash(w->ct, s->flow);
-		sl_ct_prefetch(w->ct, s->ct_hash);
+		s->ct_pref = sl_ct_prefetch(w->ct, s->ct_hash); /* a candidate until stage 2 */
 	}
 	/* Counters added to once per burst rather than per packet. */
 	w->st.rx_packets += n;
@@ -343,7 +345,7 @@ dp_pipeline(struct dp_worker *w, const struct dp_gen *g, uint16_t rx_port_idx,
 		struct pkt_state *s = &ps[i];
 		if (s->vip < 0)
 			continue;
-		s->ct_pref = sl_ct_prefetch_bucket(w->ct, s->flow, s->ct_hash);
+		s->ct_pref = sl_ct_prefetch_bucket_at(w->ct, s->ct_pref, s->flow, s->ct_hash);
 		if (!s->ct_pref)
 			miss[n_miss++] = s;
 	}

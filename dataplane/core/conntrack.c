@@ -285,22 +285,36 @@ key_eq(const struct sl_flow_key *a, const struct sl_flow_key *b)
 	return memcmp(a, b, sizeof(*a)) == 0;
 }
 
-void
+/* The entry of @hash's preferred way. */
+static inline struct sl_ct_entry *
+pref_entry(const struct sl_ct *ct, uint32_t hash)
+{
+	return &bucket_entries(ct, hash & ct->bucket_mask)[pref_way(hash)];
+}
+
+struct sl_ct_entry *
 sl_ct_prefetch(const struct sl_ct *ct, uint32_t hash)
 {
-	rte_prefetch0(&bucket_entries(ct, hash & ct->bucket_mask)[pref_way(hash)]);
+	struct sl_ct_entry *e = pref_entry(ct, hash);
+
+	rte_prefetch0(e);
+	return e;
+}
+
+struct sl_ct_entry *
+sl_ct_prefetch_bucket_at(const struct sl_ct *ct, struct sl_ct_entry *pref,
+	const struct sl_flow_key *key, uint32_t hash)
+{
+	if (pref->in_use && key_eq(&pref->key, key))
+		return pref;
+	rte_prefetch0(&ct->buckets[hash & ct->bucket_mask]);
+	return NULL;
 }
 
 struct sl_ct_entry *
 sl_ct_prefetch_bucket(const struct sl_ct *ct, const struct sl_flow_key *key, uint32_t hash)
 {
-	uint32_t bi = hash & ct->bucket_mask;
-	struct sl_ct_entry *e = &bucket_entries(ct, bi)[pref_way(hash)];
-
-	if (e->in_use && key_eq(&e->key, key))
-		return e;
-	rte_prefetch0(&ct->buckets[bi]);
-	return NULL;
+	return sl_ct_prefetch_bucket_at(ct, pref_entry(ct, hash), key, hash);
 }
 
 /* Bit i set when way i holds @sig (live or not). */

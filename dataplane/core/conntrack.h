@@ -163,21 +163,26 @@ uint32_t sl_ct_hash(const struct sl_ct *ct, const struct sl_flow_key *key);
  * Prefetching a burst in three stages, each a few packets (or a whole burst)
  * ahead of the next, so that the lookup or insert finds its lines in cache:
  *
- * sl_ct_prefetch(): the entry line of the key's preferred way.
+ * sl_ct_prefetch(): the entry line of the key's preferred way; returns that
+ * entry, which sl_ct_prefetch_bucket_at() takes rather than work it out
+ * again from the hash.
  *
  * sl_ct_prefetch_bucket(): read that entry (prefetched by stage one); if it
  * holds @key (live or not), nothing else is needed and it returns the entry,
  * for sl_ct_lookup_pref(); otherwise it prefetches the bucket line and
- * returns NULL.
+ * returns NULL. sl_ct_prefetch_bucket_at(): the same given @pref, what
+ * sl_ct_prefetch() returned for @hash.
  *
  * sl_ct_prefetch_entry(): for a key stage two returned false for, read the
  * bucket (prefetched by stage two) and prefetch the other entry lines whose
  * signature matches or, when none does (a new flow, most likely), the entry
  * line an insert at @now would take.
  */
-void sl_ct_prefetch(const struct sl_ct *ct, uint32_t hash);
+struct sl_ct_entry *sl_ct_prefetch(const struct sl_ct *ct, uint32_t hash);
 struct sl_ct_entry *sl_ct_prefetch_bucket(
 	const struct sl_ct *ct, const struct sl_flow_key *key, uint32_t hash);
+struct sl_ct_entry *sl_ct_prefetch_bucket_at(const struct sl_ct *ct, struct sl_ct_entry *pref,
+	const struct sl_flow_key *key, uint32_t hash);
 void sl_ct_prefetch_entry(const struct sl_ct *ct, uint32_t hash, uint32_t now);
 
 /*

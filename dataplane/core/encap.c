@@ -33,6 +33,7 @@
 #define PROTO_IPV6    41 /* IPv6 encapsulated in IPv6, RFC 2473 */
 #define IP4_DF	      0x4000
 
+#define likely(x)   __builtin_expect(!!(x), 1)
 #define unlikely(x) __builtin_expect(!!(x), 0)
 
 /*
@@ -209,22 +210,16 @@ write_outer6(
 	memcpy(p + 24, t->dst.b, 16);
 }
 
-enum sl_fwd_verdict
-sl_encap_ip_tmpl(struct sl_buf *buf, const struct sl_pkt *pkt, const struct sl_encap_tmpl *t,
-	uint32_t flow_hash, const struct sl_fwd_ctx *ctx, uint16_t *mtu_hint)
+/*
+ * sl_encap_ip_tmpl() for a packet of the template's family, @family a
+ * constant once inlined (the checks and offsets fold), @outer_hlen its
+ * outer header's length, which is also the shortest IP packet of it.
+ */
+static inline __attribute__((always_inline)) enum sl_fwd_verdict
+encap_family(struct sl_buf *buf, const struct sl_pkt *pkt, const struct sl_encap_tmpl *t,
+	uint32_t flow_hash, const struct sl_fwd_ctx *ctx, uint16_t *mtu_hint, uint8_t family,
+	uint32_t outer_hlen)
 {
-	uint8_t family = pkt->flow.family;
-	uint32_t outer_hlen = t->hlen;
-
-	/* The checks of pkt_is_ip() for a packet of the template's family (its
-	 * minimum IP length is the outer header's length); the others sorted
-	 * out in the order sl_encap_ip() has always given. A template for no
-	 * family (hlen 0) matches nothing. */
-	if (unlikely(family != t->family || outer_hlen == 0)) {
-		if (!pkt_is_ip(buf, pkt))
-			return SL_FWD_NOT_IP;
-		return SL_FWD_FAMILY_MISMATCH;
-	}
 	if (unlikely(pkt->l3_len < outer_hlen || (uint32_t)pkt->l3_off + pkt->l3_len > buf->len))
 		return SL_FWD_NOT_IP;
 
@@ -259,6 +254,26 @@ sl_encap_ip_tmpl(struct sl_buf *buf, const struct sl_pkt *pkt, const struct sl_e
 	buf->data = eth;
 	buf->len = ETH_HLEN + outer_hlen + pkt->l3_len;
 	return SL_FWD_OK;
+}
+
+enum sl_fwd_verdict
+sl_encap_ip_tmpl(struct sl_buf *buf, const struct sl_pkt *pkt, const struct sl_encap_tmpl *t,
+	uint32_t flow_hash, const struct sl_fwd_ctx *ctx, uint16_t *mtu_hint)
+{
+	/* The checks of pkt_is_ip() for a packet of the template's family (its
+	 * shortest IP packet is the outer header's length) are in
+	 * encap_family(); the others sorted out here, in the order
+	 * sl_encap_ip() has always given. A template for no family (hlen 0)
+	 * matches nothing. */
+	if (likely(pkt->flow.family == SL_FAMILY_IPV4 && t->family == SL_FAMILY_IPV4))
+		return encap_family(
+			buf, pkt, t, flow_hash, ctx, mtu_hint, SL_FAMILY_IPV4, IP4_HLEN);
+	if (pkt->flow.family == SL_FAMILY_IPV6 && t->family == SL_FAMILY_IPV6)
+		return encap_family(
+			buf, pkt, t, flow_hash, ctx, mtu_hint, SL_FAMILY_IPV6, IP6_HLEN);
+	if (!pkt_is_ip(buf, pkt))
+		return SL_FWD_NOT_IP;
+	return SL_FWD_FAMILY_MISMATCH;
 }
 
 enum sl_fwd_verdict
