@@ -127,6 +127,7 @@ sld_dp_push(struct sld *d, const char *text, uint64_t version, char *err, size_t
 	rc = sld_dp_request(d->opts.dp_socket, SL_CTL_APPLY, payload, SLD_DP_APPLY_TIMEOUT, &reply,
 		err, errlen);
 	__atomic_store_n(&d->pushing, false, __ATOMIC_RELEASE);
+	__atomic_add_fetch(&d->pushes, 1, __ATOMIC_RELEASE);
 	json_decref(payload);
 	if (rc == -ENOENT || rc == -ECONNREFUSED) {
 		pthread_mutex_lock(&d->dp_lock);
@@ -281,8 +282,9 @@ import_first(struct sld *d)
 static void
 reconcile_once(struct sld *d)
 {
+	uint64_t pushes = __atomic_load_n(&d->pushes, __ATOMIC_ACQUIRE);
 	json_t *st = NULL;
-	char err[512], *want, *tables;
+	char err[512], *want = NULL, *tables;
 	uint64_t gen, uptime;
 	bool restarted, push;
 	int rc;
@@ -291,6 +293,16 @@ reconcile_once(struct sld *d)
 	rc = sld_dp_request(
 		d->opts.dp_socket, SL_CTL_STATUS, NULL, SLD_DP_TIMEOUT_MS, &st, err, sizeof(err));
 	pthread_mutex_lock(&d->wlock);
+	/*
+	 * sluice-dp answers one request at a time: a STATUS sent while a
+	 * writer's APPLY was in flight waited behind it (and may have timed
+	 * out), and what it says predates that push. Taken at its word it
+	 * would read as a lost or restarted dataplane: a second push of the
+	 * same config, announcements withdrawn meanwhile. Look again instead
+	 * (the writer woke us: the next pass comes at once).
+	 */
+	if (__atomic_load_n(&d->pushes, __ATOMIC_ACQUIRE) != pushes)
+		goto out;
 	want = sld_effective_json(d, &d->snap->state, NULL);
 	pthread_mutex_lock(&d->dp_lock);
 	if (rc < 0 || !json_is_true(json_object_get(st, "ok"))) {

@@ -114,6 +114,7 @@ struct sld {
 	char dp_error[512];	 /* why the last push was refused, "" if none */
 	char *tables;		 /* STATUS "tables" (JSON text), or NULL */
 	bool pushing;		 /* an APPLY is in flight: the control socket is busy */
+	uint64_t pushes;	 /* APPLYs that ended (atomic): see reconcile_once() */
 
 	/* The last STATS reply, served instead of asking while a push is in flight. */
 	pthread_mutex_t stats_lock;

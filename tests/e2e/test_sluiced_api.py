@@ -867,6 +867,33 @@ def test_reads_answer_while_a_push_is_stalled(env):
     assert d.version() == 2 and dp.last()["vips"][0]["backends"][0]["weight"] == 5
 
 
+def test_slow_push_is_not_a_lost_dataplane(env):
+    """A STATUS the reconciler sends while a commit's APPLY is in flight waits
+    behind it and times out: that says nothing about the dataplane. It must
+    not be taken for a lost dataplane (which re-pushed the same config as a
+    new generation and, in a cluster, withdrew every announcement)."""
+    d, dp = env
+    assert d.put_state(state()).status == 200
+    n = dp.n_applied()
+    dp.hold_apply()
+    results = []
+    t = threading.Thread(target=lambda: results.append(
+        d.put_state(state(weights=(5, 5)), version=1, timeout=30)))
+    t.start()
+    try:
+        assert dp.applying.wait(5), "the APPLY never reached the dataplane"
+        time.sleep(1.6)  # STATUS times out after 1 s behind the APPLY
+    finally:
+        dp.release()
+        t.join(30)
+    assert results and results[0].status == 200, results
+    time.sleep(1.0)  # a few reconcile periods
+    assert dp.n_applied() == n + 1, f"{dp.n_applied() - n} APPLYs for one commit"
+    assert "dataplane lost" not in d.log(), d.log()
+    st = d.get("/v1/status").json["dataplane"]
+    assert st["up"] and st["current"], st
+
+
 # --------------------------------------------------------------------------
 # systemd: Type=notify readiness and the watchdog
 
