@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * sluiced's state model (control/state.h), its identity diff, the effective
- * config (control/effective.h) and the state directory (control/store.h).
- * The HTTP API and the health checker are tested end to end
+ * config (control/effective.h), the state directory (control/store.h) and
+ * what an exec health check inherits (control/health.h). The HTTP API and
+ * the health checks against servers are tested end to end
  * (tests/e2e/test_sluiced_*.py).
  */
 #include <errno.h>
@@ -16,6 +17,7 @@
 #include <jansson.h>
 
 #include "effective.h"
+#include "health.h"
 #include "state.h"
 #include "store.h"
 #include "test-common.h"
@@ -417,6 +419,47 @@ START_TEST(test_store_commit_reopen_sweep)
 }
 END_TEST
 
+/* The verdict of the first check of backend @addr of VIP @vip, within 5 s. */
+static uint8_t
+first_verdict(struct sld_health *h, const char *vip, const char *addr)
+{
+	struct sld_hview v = {SLD_H_UNKNOWN, 0};
+
+	for (int i = 0; i < 500 && v.health == SLD_H_UNKNOWN; i++) {
+		usleep(10 * 1000);
+		sld_health_lookup(h, vip, addr, &v);
+	}
+	return v.health;
+}
+
+START_TEST(test_health_exec_inherits_no_descriptor)
+{
+	/* A descriptor sluiced (or a library: libcurl's etcd socket) opened
+	 * without O_CLOEXEC must not reach the check: it runs with 0, 1, 2 only. */
+	struct sld_health *h;
+	struct sld_state st;
+	struct sld_err e;
+	char vipextra[512];
+	int p[2];
+
+	ck_assert_int_eq(pipe(p), 0);
+	snprintf(vipextra, sizeof(vipextra),
+		"'health_check': {'type': 'exec', 'interval_ms': 1000, 'timeout_ms': 900, "
+		"'command': ['/bin/sh', '-c', 'test ! -e /proc/$$/fd/%d -a ! -e /proc/$$/fd/%d']},",
+		p[0], p[1]);
+	ck_assert_int_eq(load_base(&st, vipextra, "1", "active", &e), 0);
+	h = sld_health_create(4, NULL, NULL);
+	ck_assert_ptr_nonnull(h);
+	ck_assert_int_eq(sld_health_set_targets(h, &st), 0);
+	ck_assert_int_eq(sld_health_start(h), 0);
+	ck_assert_int_eq(first_verdict(h, "tcp/192.0.2.80/80", "10.0.1.1"), SLD_H_UP);
+	sld_health_destroy(h);
+	sld_state_free(&st);
+	close(p[0]);
+	close(p[1]);
+}
+END_TEST
+
 static Suite *
 sluiced_suite(void)
 {
@@ -431,6 +474,7 @@ sluiced_suite(void)
 	SL_TCASE(s, test_effective_states);
 	SL_TCASE(s, test_effective_slow_start);
 	SL_TCASE(s, test_store_commit_reopen_sweep);
+	SL_TCASE(s, test_health_exec_inherits_no_descriptor);
 	return s;
 }
 
