@@ -640,7 +640,10 @@ def test_no_leaks_or_memory_errors_under_valgrind(sld, tmp_path):
             (["history"], 0), (["rollback", "--dry-run"], 0), (["rollback"], 0),
             (["vip", "add", "-t", VIP], 4), (["backend", "drain", "-t", VIP, "-r", "10.9.9.9"], 5),
             (["-j", "vip", "show", "-t", "192.0.2.1:1"], 5), (["metrics"], 0), (["stats"], 3),
-            (["vip", "add", "-t", "nonsense"], 2)]
+            (["vip", "add", "-t", "nonsense"], 2),
+            (["-j", "cluster", "apply", "--nodes", sld.sock, "-f", y], 0),
+            (["cluster", "apply", "--help"], 0), (["cluster", "compare", "--nodes", "@/nx"], 2),
+            (["-j", "cluster", "compare", "--nodes", f"{sld.sock},{sld.sock}"], 1)]
     for args, code in cmds:
         p = subprocess.run([vg, "-q", "--leak-check=full", "--errors-for-leak-kinds=all",
                             "--error-exitcode=99", lbadm_path(), "-s", sld.sock, *args],

@@ -277,7 +277,7 @@ cluster_apply(int argc, char **argv)
 	struct cl_opts o;
 	char *nodes[LB_MAX_NODES], *store = NULL, err[1024];
 	struct lb_table t;
-	json_t *doc, *out = json_array();
+	json_t *doc, *out, *res;
 	int n, rc, worst = LB_EXIT_OK;
 	const char *host0 = lb_g.host, *sock0 = lb_g.socket;
 	bool json_mode;
@@ -310,6 +310,7 @@ cluster_apply(int argc, char **argv)
 		free(store);
 		return lb_fail(LB_EXIT_REFUSED, "invalid_input", NULL, "%s", err);
 	}
+	out = json_array();
 	lb_table_init(&t, 4, 0);
 	lb_table_row(&t, (const char *const[]){"NODE", "RESULT", "VERSION", "DETAIL"});
 	/* A node that does not answer is reported on stderr as text, not as a
@@ -377,9 +378,11 @@ cluster_apply(int argc, char **argv)
 	lb_g.host = host0;
 	lb_g.socket = sock0;
 	lb_g.json = json_mode;
-	if (lb_g.json)
-		lb_print_json(json_pack("{s:o, s:b}", "nodes", out, "ok", worst == LB_EXIT_OK));
-	else {
+	if (lb_g.json) {
+		res = json_pack("{s:o, s:b}", "nodes", out, "ok", worst == LB_EXIT_OK);
+		lb_print_json(res);
+		json_decref(res);
+	} else {
 		lb_table_print(stdout, &t);
 		json_decref(out);
 	}
@@ -564,7 +567,7 @@ cluster_compare(int argc, char **argv)
 	char *nodes[LB_MAX_NODES], *store = NULL;
 	char first_state[32] = "", first_tables[32] = "";
 	struct lb_table t;
-	json_t *out = json_array(), *diffs = json_array();
+	json_t *out, *diffs, *res;
 	int n, rc, worst = LB_EXIT_OK;
 	const char *host0 = lb_g.host, *sock0 = lb_g.socket;
 	bool json_mode;
@@ -585,6 +588,8 @@ cluster_compare(int argc, char **argv)
 		free(store);
 		return -n;
 	}
+	out = json_array();
+	diffs = json_array();
 	lb_table_init(&t, 8, 0);
 	lb_table_row(&t, (const char *const[]){"NODE", "VERSION", "STATE", "TABLES", "CURRENT",
 				 "MAINT", "ANNOUNCED", "STORE-REV"});
@@ -670,8 +675,10 @@ cluster_compare(int argc, char **argv)
 	lb_g.socket = sock0;
 	lb_g.json = json_mode;
 	if (lb_g.json) {
-		lb_print_json(json_pack("{s:o, s:b, s:o}", "nodes", out, "agree",
-			json_array_size(diffs) == 0, "differences", diffs));
+		res = json_pack("{s:o, s:b, s:o}", "nodes", out, "agree",
+			json_array_size(diffs) == 0, "differences", diffs);
+		lb_print_json(res);
+		json_decref(res);
 	} else {
 		lb_table_print(stdout, &t);
 		if (json_array_size(diffs) == 0)
