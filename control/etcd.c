@@ -14,9 +14,10 @@
 #include "log.h"
 #include "sld.h"
 
-#define SLD_ETCD_TIMEOUT_S 5		      /* a range */
-#define SLD_ETCD_RETRY_MS  1000		      /* after any failure */
-#define SLD_ETCD_MAX_MSG   (SLD_MAX_BODY * 2) /* a watch message: base64 of a body */
+#define SLD_ETCD_TIMEOUT_S   5	   /* a range */
+#define SLD_ETCD_RETRY_MS    1000  /* after any failure */
+#define SLD_ETCD_BACKOFF_MAX 60000 /* a revision that could not be committed: at most */
+#define SLD_ETCD_MAX_MSG     (SLD_MAX_BODY * 2) /* a watch message: base64 of a body */
 
 struct sld_etcd {
 	pthread_t th;
@@ -28,6 +29,7 @@ struct sld_etcd {
 	int64_t rev_refused; /* the last one refused, 0 if the latest was fine */
 	char refused_err[640];
 	uint64_t refused_total;
+	bool retry; /* the last refusal was not the revision's fault: it is read again */
 	char *key_b64;
 	/* The watch stream's undecoded bytes (thread only). */
 	char *buf;
@@ -115,20 +117,40 @@ int_field(const json_t *o, const char *k)
 	return json_is_integer(v) ? (int64_t)json_integer_value(v) : 0;
 }
 
+/*
+ * Record that revision @rev was not applied. @retry: not the revision's
+ * fault (the state directory failed, the dataplane did not answer): it is
+ * not marked seen, so the next range reads it again. Logged and counted
+ * once per revision.
+ */
 static void
-refuse(struct sld_etcd *e, int64_t rev, const char *fmt, const char *a, const char *b)
+refuse(struct sld_etcd *e, int64_t rev, bool retry, const char *fmt, const char *a, const char *b)
 {
+	char why[sizeof(e->refused_err)];
+
+	snprintf(why, sizeof(why), fmt, a, b);
 	pthread_mutex_lock(&e->lock);
+	if (rev != e->rev_refused || strcmp(why, e->refused_err) != 0)
+		sld_log(LOG_ERR, "etcd revision %" PRId64 " %s, keeping version %llu: %s", rev,
+			retry ? "not applied (read again later)" : "refused",
+			(unsigned long long)sld_version(e->d), why);
+	if (rev != e->rev_refused)
+		e->refused_total++;
 	e->rev_refused = rev;
-	snprintf(e->refused_err, sizeof(e->refused_err), fmt, a, b);
-	e->refused_total++;
-	sld_log(LOG_ERR, "etcd revision %" PRId64 " refused, keeping version %llu: %s", rev,
-		(unsigned long long)sld_version(e->d), e->refused_err);
+	e->retry = retry;
+	snprintf(e->refused_err, sizeof(e->refused_err), "%s", why);
+	if (retry && e->rev_seen == rev)
+		e->rev_seen = rev - 1;
 	pthread_mutex_unlock(&e->lock);
 }
 
-/* One kv of our key: decode, validate and commit its value like PUT /v1/state. */
-static void
+/*
+ * One kv of our key: decode, validate and commit its value like PUT
+ * /v1/state. @return 0 (applied, or refused for good), or -EAGAIN when it
+ * could not be committed for a reason of this node's (then the caller reads
+ * the key again, later).
+ */
+static int
 handle_kv(struct sld_etcd *e, const json_t *kv)
 {
 	struct sld *d = e->d;
@@ -145,21 +167,21 @@ handle_kv(struct sld_etcd *e, const json_t *kv)
 	pthread_mutex_lock(&e->lock);
 	if (rev <= e->rev_seen) { /* seen already (a range after a reconnect) */
 		pthread_mutex_unlock(&e->lock);
-		return;
+		return 0;
 	}
 	e->rev_seen = rev;
 	pthread_mutex_unlock(&e->lock);
 	text = sld_b64_decode(v64 ? v64 : "", v64 ? strlen(v64) : 0, &n);
 	if (text == NULL) {
-		refuse(e, rev, "%s%s", "the value is not base64 (etcd gateway reply)", "");
-		return;
+		refuse(e, rev, false, "%s%s", "the value is not base64 (etcd gateway reply)", "");
+		return 0;
 	}
 	doc = json_loadb(text, n, JSON_REJECT_DUPLICATES, &je);
 	free(text);
 	if (doc == NULL || !json_is_object(doc)) {
-		refuse(e, rev, "bad_json: %s%s", doc ? "not a JSON object" : je.text, "");
+		refuse(e, rev, false, "bad_json: %s%s", doc ? "not a JSON object" : je.text, "");
 		json_decref(doc);
-		return;
+		return 0;
 	}
 	snprintf(who, sizeof(who), "etcd:%" PRId64, rev);
 	pthread_mutex_lock(&d->wlock);
@@ -175,18 +197,24 @@ handle_kv(struct sld_etcd *e, const json_t *kv)
 	pthread_mutex_unlock(&d->wlock);
 	json_decref(doc);
 	if (rc < 0) {
-		refuse(e, rev, "%s: %s", er.field[0] ? er.field : er.code, er.message);
-		return;
+		/* 500: the state directory, the dataplane's silence, memory. Not
+		 * the revision's fault: skipping it would leave this node apart
+		 * from the others until the next revision. */
+		refuse(e, rev, er.status == 500, "%s: %s", er.field[0] ? er.field : er.code,
+			er.message);
+		return er.status == 500 ? -EAGAIN : 0;
 	}
 	json_decref(res.diff);
 	pthread_mutex_lock(&e->lock);
 	e->rev_applied = rev;
 	e->rev_refused = 0;
+	e->retry = false;
 	e->refused_err[0] = '\0';
 	pthread_mutex_unlock(&e->lock);
 	if (res.changed)
 		sld_log(LOG_INFO, "etcd revision %" PRId64 " applied as version %llu", rev,
 			(unsigned long long)res.version);
+	return 0;
 }
 
 /* ---- HTTP ---- */
@@ -245,7 +273,10 @@ request(struct sld *d, const char *path, const char *body, struct curl_slist **h
 	return c;
 }
 
-/* Read the key now. @return the store's revision (>= 1) or -errno. */
+/*
+ * Read the key now. @return the store's revision (>= 1), or -errno: -EAGAIN
+ * when its revision could not be committed (handle_kv()).
+ */
 static int64_t
 range(struct sld_etcd *e, char *err, size_t errlen)
 {
@@ -280,8 +311,11 @@ range(struct sld_etcd *e, char *err, size_t errlen)
 	}
 	rev = int_field(json_object_get(r, "header"), "revision");
 	kvs = json_object_get(r, "kvs");
-	if (json_array_size(kvs) > 0)
-		handle_kv(e, json_array_get(kvs, 0));
+	if (json_array_size(kvs) > 0 && handle_kv(e, json_array_get(kvs, 0)) < 0) {
+		snprintf(err, errlen, "revision %" PRId64 " not applied: %s",
+			int_field(json_array_get(kvs, 0), "mod_revision"), e->refused_err);
+		rev = -EAGAIN;
+	}
 out:
 	json_decref(r);
 	free(b.s);
@@ -339,11 +373,14 @@ on_stream(char *p, size_t sz, size_t nm, void *arg)
 			const json_t *ev = json_array_get(evs, i);
 			const char *type = json_string_value(json_object_get(ev, "type"));
 
-			if (type != NULL && strcmp(type, "DELETE") == 0)
+			if (type != NULL && strcmp(type, "DELETE") == 0) {
 				sld_log(LOG_WARNING, "etcd: %s deleted: keeping version %llu",
 					e->d->opts.etcd_key, (unsigned long long)sld_version(e->d));
-			else
-				handle_kv(e, json_object_get(ev, "kv"));
+			} else if (handle_kv(e, json_object_get(ev, "kv")) < 0) {
+				/* End the watch: the range that follows reads it again. */
+				json_decref(m);
+				return 0;
+			}
 		}
 		json_decref(m);
 	}
@@ -388,9 +425,11 @@ run(void *arg)
 	struct sld_etcd *e = arg;
 	struct sld *d = e->d;
 	char err[512], last[512] = "";
+	int wait_ms, backoff = SLD_ETCD_RETRY_MS;
 
 	while (!d->quit) {
 		int64_t rev = range(e, err, sizeof(err));
+		bool retry;
 
 		if (rev > 0) {
 			if (last[0] != '\0')
@@ -403,14 +442,26 @@ run(void *arg)
 		}
 		pthread_mutex_lock(&e->lock);
 		e->connected = false;
+		retry = e->retry;
 		pthread_mutex_unlock(&e->lock);
 		if (d->quit)
 			break;
-		if (strcmp(err, last) != 0)
+		/*
+		 * A revision this node could not commit is read again, backing
+		 * off (each attempt may push it to the dataplane and take it back
+		 * when the state directory refuses it); a lost connection is
+		 * retried every second.
+		 */
+		wait_ms = retry ? backoff : SLD_ETCD_RETRY_MS;
+		backoff = !retry			       ? SLD_ETCD_RETRY_MS
+			  : backoff * 2 > SLD_ETCD_BACKOFF_MAX ? SLD_ETCD_BACKOFF_MAX
+							       : backoff * 2;
+		if (!retry && strcmp(err, last) != 0)
 			sld_log(LOG_WARNING, "etcd: %s (retrying every %d ms)", err,
 				SLD_ETCD_RETRY_MS);
-		snprintf(last, sizeof(last), "%s", err);
-		for (int i = 0; i < SLD_ETCD_RETRY_MS / 50 && !d->quit; i++)
+		if (!retry)
+			snprintf(last, sizeof(last), "%s", err);
+		for (int i = 0; i < wait_ms / 50 && !d->quit; i++)
 			usleep(50 * 1000);
 	}
 	return NULL;
@@ -490,10 +541,10 @@ sld_etcd_json(struct sld *d)
 		"refused_total", (json_int_t)e->refused_total);
 	if (j != NULL)
 		json_object_set_new(j, "refused",
-			e->rev_refused
-				? json_pack("{s:I, s:s}", "revision", (json_int_t)e->rev_refused,
-					  "error", e->refused_err)
-				: json_null());
+			e->rev_refused ? json_pack("{s:I, s:s, s:b}", "revision",
+						 (json_int_t)e->rev_refused, "error",
+						 e->refused_err, "retrying", e->retry)
+				       : json_null());
 	pthread_mutex_unlock(&e->lock);
 	return j;
 }
