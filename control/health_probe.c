@@ -40,10 +40,18 @@ stop_watchers(struct sld_health *h, struct target *t)
 	t->fd = t->pidfd = -1;
 }
 
-/* Start waiting probes while there are free slots. */
+/*
+ * Start waiting probes while there are free slots. A probe that fails at
+ * once (no route, no such program) finishes inside start_probe() and calls
+ * this again: that inner call returns, and this loop goes on, so a long
+ * queue is drained in a loop rather than by recursion as deep as it is.
+ */
 static void
 drain_queue(struct sld_health *h)
 {
+	if (h->draining)
+		return;
+	h->draining = true;
 	while (h->qhead != NULL && h->inflight < h->max_inflight) {
 		struct target *t = h->qhead;
 
@@ -54,6 +62,7 @@ drain_queue(struct sld_health *h)
 		t->queued = false;
 		start_probe(h, t);
 	}
+	h->draining = false;
 }
 
 static void finish(struct sld_health *h, struct target *t, bool ok, const char *fmt, ...)

@@ -460,6 +460,60 @@ START_TEST(test_health_exec_inherits_no_descriptor)
 }
 END_TEST
 
+/* The stack's extent seen by the checker's change callback. */
+static uintptr_t stack_lo = UINTPTR_MAX, stack_hi;
+
+static void
+note_stack(void *arg)
+{
+	volatile char here;
+	uintptr_t a = (uintptr_t)&here;
+
+	(void)arg;
+	stack_lo = a < stack_lo ? a : stack_lo;
+	stack_hi = a > stack_hi ? a : stack_hi;
+}
+
+START_TEST(test_health_queue_drains_without_recursion)
+{
+	/* One slot; a check that holds it for 0.9 s while 300 others, each failing
+	 * at once (no such program), queue behind it. When the slot frees, they
+	 * run one after the other: not each from the previous one's end, which
+	 * nested a few hundred bytes of stack per queued check (a pool of
+	 * thousands overflowed the thread's stack). */
+	struct sld_health *h;
+	struct sld_state st;
+	struct sld_err e;
+	char *text = malloc(65536);
+	size_t n = 0;
+
+	n += (size_t)snprintf(text + n, 65536 - n,
+		"{'nexthop_mac': '02:00:00:00:00:fe', 'vips': [{'address': '192.0.2.1', "
+		"'protocol': 'tcp', 'port': 1, 'health_check': {'type': 'exec', 'interval_ms': "
+		"1000, 'timeout_ms': 900, 'command': ['/bin/sleep', '5']}, 'backends': "
+		"[{'address': '10.0.0.1'}]}, {'address': '192.0.2.2', 'protocol': 'tcp', 'port': "
+		"2, 'health_check': {'type': 'exec', 'interval_ms': 1000, 'timeout_ms': 900, "
+		"'command': ['/nonexistent/sluice-check']}, 'backends': [");
+	for (int i = 0; i < 300; i++)
+		n += (size_t)snprintf(text + n, 65536 - n, "%s{'address': '10.1.%d.%d'}",
+			i ? ", " : "", i / 200, i % 200 + 1);
+	snprintf(text + n, 65536 - n, "]}]}");
+	ck_assert_int_eq(load(&st, text, &e), 0);
+	free(text);
+	h = sld_health_create(1, note_stack, NULL);
+	ck_assert_ptr_nonnull(h);
+	ck_assert_int_eq(sld_health_set_targets(h, &st), 0);
+	ck_assert_int_eq(sld_health_start(h), 0);
+	/* Two rounds: every first check has reported by then. */
+	usleep(2200 * 1000);
+	sld_health_destroy(h);
+	sld_state_free(&st);
+	ck_assert_uint_ne(stack_hi, 0);
+	ck_assert_msg(stack_hi - stack_lo < 16384, "change callbacks %lu bytes of stack apart",
+		(unsigned long)(stack_hi - stack_lo));
+}
+END_TEST
+
 static Suite *
 sluiced_suite(void)
 {
@@ -475,6 +529,7 @@ sluiced_suite(void)
 	SL_TCASE(s, test_effective_slow_start);
 	SL_TCASE(s, test_store_commit_reopen_sweep);
 	SL_TCASE(s, test_health_exec_inherits_no_descriptor);
+	SL_TCASE(s, test_health_queue_drains_without_recursion);
 	return s;
 }
 
