@@ -93,19 +93,13 @@ sld_effective_json(struct sld *d, const struct sld_state *st, struct sl_cfg *cfg
 static void
 write_dp_config(struct sld *d, const char *text)
 {
-	char tmp[4096];
-	size_t len = strlen(text);
-	int fd;
+	int rc;
 
 	if (d->opts.dp_config == NULL)
 		return;
-	snprintf(tmp, sizeof(tmp), "%s.tmp", d->opts.dp_config);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
-	if (fd < 0 || write(fd, text, len) != (ssize_t)len || fsync(fd) < 0 ||
-		rename(tmp, d->opts.dp_config) < 0)
-		sld_log(LOG_WARNING, "--dp-config %s: %s", d->opts.dp_config, strerror(errno));
-	if (fd >= 0)
-		close(fd);
+	rc = sld_write_atomic(AT_FDCWD, d->opts.dp_config, text, strlen(text));
+	if (rc < 0)
+		sld_log(LOG_WARNING, "--dp-config %s: %s", d->opts.dp_config, strerror(-rc));
 }
 
 int

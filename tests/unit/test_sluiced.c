@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -419,6 +420,37 @@ START_TEST(test_store_commit_reopen_sweep)
 }
 END_TEST
 
+START_TEST(test_write_atomic)
+{
+	char *dir = tmpdir(), path[512], tmp[600], buf[16] = "", longname[PATH_MAX + 8];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/f.json", dir);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	ck_assert_int_eq(sld_write_atomic(AT_FDCWD, path, "one", 3), 0);
+	ck_assert_int_eq(sld_write_atomic(AT_FDCWD, path, "two!", 4), 0);
+	fd = open(path, O_RDONLY);
+	ck_assert_int_eq(read(fd, buf, sizeof(buf) - 1), 4);
+	close(fd);
+	ck_assert_str_eq(buf, "two!");
+	ck_assert_int_eq(access(tmp, F_OK), -1);
+	/* Relative to a directory descriptor (the store's way). */
+	fd = open(dir, O_RDONLY | O_DIRECTORY);
+	ck_assert_int_eq(sld_write_atomic(fd, "g", "x", 1), 0);
+	close(fd);
+	snprintf(path, sizeof(path), "%s/g", dir);
+	ck_assert_int_eq(access(path, F_OK), 0);
+	/* Failures change nothing and leave no temporary. */
+	snprintf(path, sizeof(path), "%s/no/such/dir/f", dir);
+	ck_assert_int_eq(sld_write_atomic(AT_FDCWD, path, "x", 1), -ENOENT);
+	memset(longname, 'a', sizeof(longname) - 1);
+	longname[sizeof(longname) - 1] = '\0';
+	ck_assert_int_eq(sld_write_atomic(AT_FDCWD, longname, "x", 1), -ENAMETOOLONG);
+	rmrf(dir);
+	free(dir);
+}
+END_TEST
+
 /* The verdict of the first check of backend @addr of VIP @vip, within 5 s. */
 static uint8_t
 first_verdict(struct sld_health *h, const char *vip, const char *addr)
@@ -528,6 +560,7 @@ sluiced_suite(void)
 	SL_TCASE(s, test_effective_states);
 	SL_TCASE(s, test_effective_slow_start);
 	SL_TCASE(s, test_store_commit_reopen_sweep);
+	SL_TCASE(s, test_write_atomic);
 	SL_TCASE(s, test_health_exec_inherits_no_descriptor);
 	SL_TCASE(s, test_health_queue_drains_without_recursion);
 	return s;
