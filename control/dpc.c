@@ -273,6 +273,25 @@ import_first(struct sld *d)
 	return true;
 }
 
+/*
+ * Feed systemd's watchdog (WatchdogSec=) when a quarter of its period has
+ * passed: so it says the reconciler turns. Fed at the top of every pass and
+ * again once the pass holds the writers' lock, so that the longest silence
+ * is one blocking step (a writer's push, or our own, SLD_DP_APPLY_TIMEOUT
+ * at most) plus a quarter period: WatchdogSec must be above about 1.5 x
+ * that (docs/sluiced.md). Reconciler thread only.
+ */
+static void
+watchdog(struct sld *d)
+{
+	uint64_t now = sld_now_ms();
+
+	if (d->wd_ms == 0 || now - d->wd_last_ms < d->wd_ms / 4)
+		return;
+	sd_notify(0, "WATCHDOG=1");
+	d->wd_last_ms = now;
+}
+
 static void
 reconcile_once(struct sld *d)
 {
@@ -287,6 +306,7 @@ reconcile_once(struct sld *d)
 	rc = sld_dp_request(
 		d->opts.dp_socket, SL_CTL_STATUS, NULL, SLD_DP_TIMEOUT_MS, &st, err, sizeof(err));
 	pthread_mutex_lock(&d->wlock);
+	watchdog(d); /* the wait for the lock may have been a writer's whole push */
 	/*
 	 * sluice-dp answers one request at a time: a STATUS sent while a
 	 * writer's APPLY was in flight waited behind it (and may have timed
@@ -348,21 +368,13 @@ out:
 void
 sld_reconcile_loop(struct sld *d)
 {
-	uint64_t wd_usec = 0, last = 0;
+	uint64_t wd_usec = 0;
 
-	/*
-	 * The watchdog is fed from this loop, so it says the reconciler turns:
-	 * a push may hold it for up to SLD_DP_APPLY_TIMEOUT (WatchdogSec must
-	 * be above that, docs/sluiced.md).
-	 */
-	if (sd_watchdog_enabled(0, &wd_usec) <= 0)
-		wd_usec = 0;
+	if (sd_watchdog_enabled(0, &wd_usec) > 0)
+		d->wd_ms = wd_usec / 1000 > 0 ? wd_usec / 1000 : 1;
 	while (!d->quit) {
+		watchdog(d);
 		reconcile_once(d);
-		if (wd_usec > 0 && sld_now_ms() - last >= wd_usec / 2000) {
-			sd_notify(0, "WATCHDOG=1");
-			last = sld_now_ms();
-		}
 		sld_node_tick(d); /* announcements follow what the pass found */
 		sleep_or_wake(d);
 	}

@@ -131,6 +131,10 @@ struct sld {
 	struct sld_token *tokens;
 	unsigned int n_tokens;
 
+	/* systemd's watchdog (reconciler thread only): its period, 0 when off. */
+	uint64_t wd_ms;
+	uint64_t wd_last_ms;
+
 	pthread_mutex_t wake_lock;
 	pthread_cond_t wake_cond;
 	bool wake;
