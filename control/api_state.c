@@ -525,7 +525,7 @@ sld_api_rollback(struct sld_req *r, const struct sld_path *p, struct sld_resp *o
 		sld_resp_err(o, &e);
 		goto out;
 	}
-	a = sld_write_answer(&res, false);
+	a = sld_write_answer(&res, w.dry_run);
 	if (a != NULL)
 		json_object_set_new(a, "restored", json_integer(json_integer_value(v)));
 	sld_resp_json(o, 200, a);

@@ -337,7 +337,14 @@ def test_rollback_restores_exact_state(env):
               state(weights=(1,), mtu=9000, extra_vip={"slow_start_s": 9})]
     for s in states:
         assert d.put_state(s).status == 200
-    v1 = d.get("/v1/history/1").json["state"]
+    h1 = d.get("/v1/history/1").json
+    assert {"version", "time", "who", "summary", "state"} <= h1.keys(), h1.keys()
+    v1 = h1["state"]
+    # A dry run shows the diff, like PUT /v1/state?dry_run=1, and commits nothing.
+    r = d.request("POST", "/v1/rollback?dry_run=1", {"version": 1})
+    assert r.status == 200 and r.json["version"] == 3 and r.json["changed"], r
+    assert {"op": "change", "path": "mtu", "old": 9000, "new": 1500} in r.json["diff"], r
+    assert d.version() == 3
     r = d.write("POST", "/v1/rollback", {"version": 1})
     assert r.status == 200 and r.json == {"version": 4, "changed": True, "restored": 1}, r
     assert d.state() == v1
