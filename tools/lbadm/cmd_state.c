@@ -253,10 +253,9 @@ version_arg(const char *s, long long *v)
 static json_t *
 history_list(json_t *body)
 {
-	static const char *const keys[] = {"history", "versions", "entries", NULL};
-	json_t *a = lb_pick(body, keys);
+	json_t *a = json_object_get(body, "history");
 
-	return json_is_array(a) ? a : json_is_array(body) ? body : NULL;
+	return json_is_array(a) ? a : NULL;
 }
 
 int

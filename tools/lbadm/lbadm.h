@@ -132,8 +132,6 @@ void lb_table_free(struct lb_table *t);
 
 /* A JSON value as short text ("-" for none, yes/no for booleans). */
 void lb_fmt(char *buf, size_t len, json_t *v);
-/* The first of @keys (NULL-terminated) present in object @o, else NULL. */
-json_t *lb_pick(json_t *o, const char *const *keys);
 /* An object as "path value" lines, top-level keys in @skip left out. */
 void lb_print_flat(FILE *f, json_t *v, const char *const *skip);
 
