@@ -71,4 +71,22 @@ void sld_method_not_allowed(struct sld_req *r, struct sld_resp *o, const char *a
 /* The write answer: {"version", "changed"} (+ "pending", "diff" on dry runs). */
 json_t *sld_write_answer(const struct sld_write_result *res, bool with_diff);
 
+/* ---- what every write handler shares (api_state.c) ---- */
+
+/* Fill @w from the request (who, ?dry_run, If-Match). false: @o answered (400). */
+bool sld_prepare_write(struct sld_req *r, struct sld_resp *o, struct sld_write *w);
+
+/* The preconditions, before a 404 or a body check: 428, 412. d->wlock held. false: @o answered. */
+bool sld_precondition(struct sld_req *r, struct sld_resp *o, const struct sld_write *w);
+
+/*
+ * Commit @doc (d->wlock held) and answer: @created_status when it changed
+ * something (201 for a creation), 200 otherwise; with @extra_key set to
+ * @extra(state, @arg1, @arg2) of the committed state (not on dry runs).
+ */
+void sld_commit_answer(struct sld_req *r, struct sld_resp *o, const struct sld_write *w,
+	const json_t *doc, int created_status, const char *extra_key,
+	json_t *(*extra)(const struct sld_state *, const char *, const char *), const char *arg1,
+	const char *arg2);
+
 #endif /* SLD_API_H */

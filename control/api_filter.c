@@ -216,18 +216,9 @@ filter_write(struct sld_req *r, struct sld_resp *o)
 	struct sld_write_result res;
 	struct sld_write w;
 	struct sld_err e;
-	const char *dry = sld_req_arg(r, "dry_run");
 
-	memset(&w, 0, sizeof(w));
-	w.who = r->who;
-	w.method = r->method;
-	w.path = r->path;
-	w.dry_run = dry != NULL && (strcmp(dry, "1") == 0 || strcmp(dry, "true") == 0);
-	w.if_match = sld_req_if_match(r, &e);
-	if (w.if_match == -2) {
-		sld_resp_err(o, &e);
+	if (!sld_prepare_write(r, o, &w))
 		return;
-	}
 	pthread_mutex_lock(&d->wlock);
 	if (strcmp(r->method, "PUT") == 0 && sld_req_json(r, &body, &e) < 0) {
 		sld_resp_err(o, &e);
