@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include <sluice/ctl.h>
+#include <sluice/num.h>
 
 #include "api.h"
 #include "node.h"
@@ -78,6 +79,22 @@ const char *
 sld_req_arg(struct sld_req *r, const char *name)
 {
 	return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+bool
+sld_req_uint_arg(struct sld_req *r, struct sld_resp *o, const char *name, unsigned int def,
+	unsigned int min, unsigned int max, unsigned int *out)
+{
+	const char *s = sld_req_arg(r, name);
+	uint64_t v = def;
+
+	if (s != NULL && sl_parse_uint(s, 10, min, max, &v) < 0) {
+		sld_resp_fail(
+			o, 400, "invalid_field", name, "must be an integer in %u..%u", min, max);
+		return false;
+	}
+	*out = (unsigned int)v;
+	return true;
 }
 
 int

@@ -54,6 +54,13 @@ int64_t sld_req_if_match(struct sld_req *r, struct sld_err *e);
 /* A query argument, or NULL. */
 const char *sld_req_arg(struct sld_req *r, const char *name);
 
+/*
+ * Query argument @name as an integer in [@min, @max] into *@out (@def when
+ * absent). false: @o answered 400 invalid_field naming it.
+ */
+bool sld_req_uint_arg(struct sld_req *r, struct sld_resp *o, const char *name, unsigned int def,
+	unsigned int min, unsigned int max, unsigned int *out);
+
 /* Handlers, by resource (@p: the parsed path). */
 void sld_api_state(struct sld_req *r, const struct sld_path *p, struct sld_resp *o);
 void sld_api_vips(struct sld_req *r, const struct sld_path *p, struct sld_resp *o);

@@ -143,9 +143,8 @@ sld_api_state(struct sld_req *r, const struct sld_path *p, struct sld_resp *o)
 void
 sld_api_history(struct sld_req *r, const struct sld_path *p, struct sld_resp *o)
 {
-	const char *lim = sld_req_arg(r, "limit");
-	unsigned long limit = 20;
 	struct sld_snap *snap;
+	unsigned int limit;
 	json_t *j;
 
 	if (strcmp(r->method, "GET") != 0) {
@@ -153,21 +152,13 @@ sld_api_history(struct sld_req *r, const struct sld_path *p, struct sld_resp *o)
 		return;
 	}
 	if (p->res == SLD_RES_HISTORY) {
-		if (lim != NULL) {
-			size_t n = strlen(lim);
-
-			if (n == 0 || n > 5 || strspn(lim, "0123456789") != n ||
-				(limit = strtoul(lim, NULL, 10)) == 0 || limit > 10000) {
-				sld_resp_fail(o, 400, "invalid_field", "limit",
-					"must be an integer in 1..10000");
-				return;
-			}
-		}
+		if (!sld_req_uint_arg(r, o, "limit", 20, 1, 10000, &limit))
+			return;
 		/* The store's files are whole or absent (renamed into place): no lock. */
 		snap = sld_snap_get(r->d);
 		sld_resp_json(o, 200,
 			json_pack("{s:I, s:o}", "version", (json_int_t)snap->version, "history",
-				sld_store_history(&r->d->store, snap->version, (unsigned)limit)));
+				sld_store_history(&r->d->store, snap->version, limit)));
 		o->etag = (int64_t)snap->version;
 		sld_snap_put(snap);
 		return;

@@ -18,6 +18,7 @@
 
 #include <sluice/ctl.h>
 #include <sluice/filter.h>
+#include <sluice/num.h>
 
 #include "etcd.h"
 #include "log.h"
@@ -87,12 +88,9 @@ usage(FILE *f)
 static int
 parse_uint(const char *opt, const char *s, int base, unsigned long max, unsigned int *out)
 {
-	char *end;
-	unsigned long v;
+	uint64_t v;
 
-	errno = 0;
-	v = strtoul(s, &end, base);
-	if (errno != 0 || *s == '\0' || *end != '\0' || *s == '-' || v > max) {
+	if (sl_parse_uint(s, base, 0, max, &v) < 0) {
 		fprintf(stderr, "sluiced: %s: '%s' is not a number in 0..%lu\n", opt, s, max);
 		return -EINVAL;
 	}

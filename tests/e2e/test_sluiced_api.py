@@ -356,6 +356,9 @@ def test_rollback_restores_exact_state(env):
     assert r.status == 404
     r = d.write("POST", "/v1/rollback", {"version": 1, "force": True})
     assert r.status == 400 and r.error()["code"] == "unknown_field"
+    for bad in ("0", "10001", "-1", "2x", "0x2", "", "99999999999999999999"):
+        r = d.get(f"/v1/history?limit={bad}")
+        assert r.status == 400 and r.error()["field"] == "limit", (bad, r)
     hist = d.get("/v1/history?limit=2").json["history"]
     assert [h["version"] for h in hist] == [4, 3] and hist[0]["who"] == "uid:0"
 

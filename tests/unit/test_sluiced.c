@@ -17,6 +17,8 @@
 
 #include <jansson.h>
 
+#include <sluice/num.h>
+
 #include "effective.h"
 #include "health.h"
 #include "state.h"
@@ -420,6 +422,31 @@ START_TEST(test_store_commit_reopen_sweep)
 }
 END_TEST
 
+START_TEST(test_parse_uint)
+{
+	uint64_t v = 7;
+
+	ck_assert_int_eq(sl_parse_uint("0", 10, 0, 10, &v), 0);
+	ck_assert_uint_eq(v, 0);
+	ck_assert_int_eq(sl_parse_uint("660", 8, 0, 0777, &v), 0);
+	ck_assert_uint_eq(v, 0660);
+	ck_assert_int_eq(sl_parse_uint("18446744073709551615", 10, 0, UINT64_MAX, &v), 0);
+	ck_assert_uint_eq(v, UINT64_MAX);
+	v = 7;
+	/* What strtoul() lets through. */
+	static const char *const bad[] = {"", "-1", " 5", "5 ", "5x", "+5", "0x10", "1e3", "8"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ck_assert_msg(sl_parse_uint(bad[i], i == 8 ? 8 : 10, 0, 100, &v) == -EINVAL,
+			"'%s' taken", bad[i]);
+	ck_assert_int_eq(sl_parse_uint(NULL, 10, 0, 100, &v), -EINVAL);
+	ck_assert_int_eq(sl_parse_uint("101", 10, 0, 100, &v), -ERANGE);
+	ck_assert_int_eq(sl_parse_uint("0", 10, 1, 100, &v), -ERANGE);
+	ck_assert_int_eq(sl_parse_uint("18446744073709551616", 10, 0, UINT64_MAX, &v), -ERANGE);
+	ck_assert_int_eq(sl_parse_uint("99999999999999999999x", 10, 0, UINT64_MAX, &v), -EINVAL);
+	ck_assert_uint_eq(v, 7);
+}
+END_TEST
+
 START_TEST(test_write_atomic)
 {
 	char *dir = tmpdir(), path[512], tmp[600], buf[16] = "", longname[PATH_MAX + 8];
@@ -561,6 +588,7 @@ sluiced_suite(void)
 	SL_TCASE(s, test_effective_slow_start);
 	SL_TCASE(s, test_store_commit_reopen_sweep);
 	SL_TCASE(s, test_write_atomic);
+	SL_TCASE(s, test_parse_uint);
 	SL_TCASE(s, test_health_exec_inherits_no_descriptor);
 	SL_TCASE(s, test_health_queue_drains_without_recursion);
 	return s;
