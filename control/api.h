@@ -35,6 +35,19 @@ struct sld_resp {
 	const char *allow; /* 405: the methods allowed */
 };
 
+/* What a libmicrohttpd daemon's request callback gets (api_listen.c). */
+struct sld_listener {
+	struct sld *d;
+	bool tcp; /* tokens required */
+};
+
+/* libmicrohttpd's request and completion callbacks (api.c); @cls: a struct sld_listener. */
+enum MHD_Result sld_api_request(void *cls, struct MHD_Connection *conn, const char *url,
+	const char *method, const char *version, const char *upload, size_t *upload_size,
+	void **con_cls);
+void sld_api_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+	enum MHD_RequestTerminationCode toe);
+
 /* Error response from @e (status, code, field, message). */
 void sld_resp_err(struct sld_resp *o, const struct sld_err *e);
 

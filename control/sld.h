@@ -302,9 +302,17 @@ int sld_tokens_parse(const char *buf, size_t len, struct sld_token **out, unsign
 /* The token whose secret is @secret (constant time over the secrets), or NULL. */
 const struct sld_token *sld_token_find(const struct sld *d, const char *secret);
 
-/* ---- api.c ---- */
+/* ---- api_listen.c: the API's listeners (requests: api.c, api_*.c) ---- */
 
+/*
+ * Listen on --socket (and --listen) and serve the API there, one thread per
+ * connection. @return 0 or -errno with @err filled (-EADDRINUSE: another
+ * sluiced answers on the socket; -EINVAL: a bad --listen; -EIO: the HTTP
+ * server did not start).
+ */
 int sld_api_start(struct sld *d, char *err, size_t errlen);
+
+/* Stop serving (waits for the connections' threads) and remove the socket. */
 void sld_api_stop(struct sld *d);
 
 /* ---- metrics.c ---- */
