@@ -200,7 +200,8 @@ def test_revision_not_committed_is_read_again(env):
         assert wait_for(lambda: (store(d)["refused"] or {}).get("revision") == rev), store(d)
         st = store(d)
         assert st["refused"]["retrying"] and "No space left" in st["refused"]["error"], st
-        assert d.version() == v and applied(nodes, rev)
+        assert d.version() == v
+        assert wait_for(lambda: applied(nodes, rev)), [store(n) for n in nodes]
         os.unlink(filler)
         assert wait_for(lambda: applied([d], rev), 10), store(d)
         assert store(d)["refused"] is None and d.version() == v + 1
