@@ -1005,6 +1005,10 @@ def test_hostile_requests(env):
     deep = b'{"vips": [{"health_check": ' + b'{"a": ' * 1000 + b"1" + b"}" * 1000 + b"}]}"
     r = d.put_state(None, raw=deep)
     assert r.status == 400, r
+    # An unknown key is named escaped and cut short, on /v1/node as everywhere.
+    r = d.request("PUT", "/v1/node", {"maint\nenance" + "x" * 300: True})
+    assert r.status == 400 and r.error()["code"] == "unknown_field", r
+    assert r.error()["field"].startswith("maint\\x0aenance") and len(r.error()["field"]) < 64, r
     assert d.version() == 1 and d.alive()
 
 
