@@ -366,13 +366,18 @@ main(int argc, char **argv)
 	}
 	/* Before the checker runs: adopt what sluice-dp runs, seed known-down backends. */
 	sld_dp_adopt(d);
-	if (sld_health_set_targets(d->health, &d->snap->state) < 0 ||
-		sld_health_start(d->health) < 0) {
-		fprintf(stderr, "sluiced: health checker did not start\n");
+	/* The API before the checker's thread: creating the socket sets the
+	 * process's umask for a moment, which a check spawned then would get. */
+	if (sld_health_set_targets(d->health, &d->snap->state) < 0) {
+		fprintf(stderr, "sluiced: health checker: out of memory\n");
 		goto out;
 	}
 	if (sld_api_start(d, err, sizeof(err)) < 0) {
 		fprintf(stderr, "sluiced: %s\n", err);
+		goto out;
+	}
+	if (sld_health_start(d->health) < 0) {
+		fprintf(stderr, "sluiced: health checker did not start\n");
 		goto out;
 	}
 	if (sld_etcd_start(d, err, sizeof(err)) < 0) {
