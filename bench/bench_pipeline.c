@@ -119,6 +119,46 @@ main(int argc, char **argv)
 	 * Hugepages when there are enough free (as sluice-dp runs), else plain
 	 * memory: 4 KiB pages cost TLB misses, so such figures are flagged.
 	 */
+	int quick = 0, force_nohuge = 0;
+	uint64_t one_size = 0;
+	const char *only = NULL;
+
+	for (int i = 1; i < argc; i++) {
+		char *end;
+
+		if (strcmp(argv[i], "--quick") == 0) {
+			quick = 1;
+		} else if (strcmp(argv[i], "--no-huge") == 0) {
+			force_nohuge = 1;
+		} else if (strcmp(argv[i], "--flows") == 0 && i + 1 < argc &&
+			   (one_size = strtoull(argv[i + 1], &end, 10)) >= 1 &&
+			   one_size <= 20000000 && *end == '\0') {
+			i++;
+		} else if (strcmp(argv[i], "--only") == 0 && i + 1 < argc &&
+			   (strcmp(argv[i + 1], "ct_hit") == 0 ||
+				   strcmp(argv[i + 1], "new_flow") == 0 ||
+				   strcmp(argv[i + 1], "non_vip") == 0)) {
+			only = argv[++i];
+		} else {
+			fprintf(stderr,
+				"usage: sluice-bench-pipeline [--quick] [--flows N] [--only CASE] "
+				"[--no-huge]\n"
+				"Cycles per packet of the worker pipeline, no I/O; prints JSON.\n"
+				"  --quick     1k and 100k flows only, fewer packets (smoke run)\n"
+				"  --flows N   N active flows only (1 to 20000000)\n"
+				"  --only CASE ct_hit, new_flow or non_vip only (the flows are\n"
+				"              still inserted first for ct_hit)\n"
+				"  --no-huge   plain memory even when hugepages are free (e.g. to\n"
+				"              count instructions under valgrind "
+				"--tool=callgrind)\n");
+			return strcmp(argv[i], "--help") == 0 ? 0 : 2;
+		}
+	}
+
+	/*
+	 * Hugepages when there are enough free (as sluice-dp runs), else plain
+	 * memory: 4 KiB pages cost TLB misses, so such figures are flagged.
+	 */
 	unsigned long free_pages = 0;
 	FILE *hp = fopen("/sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages", "r");
 	if (hp) {
@@ -126,7 +166,7 @@ main(int argc, char **argv)
 			free_pages = 0;
 		fclose(hp);
 	}
-	bool huge = free_pages >= 1300; /* the 10M-flow table and its buckets: ~1.2 GiB */
+	bool huge = !force_nohuge && free_pages >= 1300; /* the 10M-flow table: ~1.2 GiB */
 	/*
 	 * Nothing shared, no telemetry: nothing but an empty runtime directory
 	 * (removed at the end) is left in /var/run/dpdk. DPDK 22.11 refuses
@@ -139,19 +179,7 @@ main(int argc, char **argv)
 		"--no-pci", "-l", "0", prefix, "--log-level", "*:error", NULL};
 	char **eal = huge ? eal_huge : eal_nohuge;
 	int eal_argc = huge ? (int)RTE_DIM(eal_huge) - 1 : (int)RTE_DIM(eal_nohuge) - 1;
-	int quick = 0;
 
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--quick") == 0) {
-			quick = 1;
-		} else {
-			fprintf(stderr,
-				"usage: sluice-bench-pipeline [--quick]\n"
-				"Cycles per packet of the worker pipeline, no I/O; prints JSON.\n"
-				"  --quick  1k and 100k flows only, fewer packets (smoke run)\n");
-			return strcmp(argv[i], "--help") == 0 ? 0 : 2;
-		}
-	}
 	if (rte_eal_init(eal_argc, eal) < 0) {
 		fprintf(stderr, "bench: EAL init failed\n");
 		return 1;
@@ -161,6 +189,10 @@ main(int argc, char **argv)
 	static const uint64_t flows_quick[] = {1000, 100000};
 	const uint64_t *flows = quick ? flows_quick : flows_full;
 	int n_sizes = quick ? 2 : 3;
+	if (one_size) {
+		flows = &one_size;
+		n_sizes = 1;
+	}
 	uint64_t packets = quick ? 200000 : 5000000;
 
 	build_template(tmpl_vip, "192.0.2.80");
@@ -229,16 +261,21 @@ main(int argc, char **argv)
 		json_t *one = json_object();
 		/* new_flow: the first pass over n flows inserts each (the table starts empty). */
 		uint64_t np = n < packets ? packets : n;
-		json_object_set_new(one, "new_flow", result_json(run(w, mb, tmpl_vip, 0, np, np)));
-		/* Warm the n flows we measure hits on (the new_flow pass may have evicted some). */
-		run(w, mb, tmpl_vip, 0, n, n < DP_BURST ? DP_BURST : n);
-		uint64_t misses0 = sl_ct_stats(w->ct)->misses;
-		json_object_set_new(
-			one, "ct_hit", result_json(run(w, mb, tmpl_vip, 0, n, packets)));
-		json_object_set_new(one, "ct_hit_misses",
-			json_integer((json_int_t)(sl_ct_stats(w->ct)->misses - misses0)));
-		json_object_set_new(
-			one, "non_vip", result_json(run(w, mb, tmpl_other, 0, n, packets)));
+		if (!only || strcmp(only, "new_flow") == 0)
+			json_object_set_new(
+				one, "new_flow", result_json(run(w, mb, tmpl_vip, 0, np, np)));
+		if (!only || strcmp(only, "ct_hit") == 0) {
+			/* Warm the n flows we measure hits on (new_flow may have evicted some). */
+			run(w, mb, tmpl_vip, 0, n, n < DP_BURST ? DP_BURST : n);
+			uint64_t misses0 = sl_ct_stats(w->ct)->misses;
+			json_object_set_new(
+				one, "ct_hit", result_json(run(w, mb, tmpl_vip, 0, n, packets)));
+			json_object_set_new(one, "ct_hit_misses",
+				json_integer((json_int_t)(sl_ct_stats(w->ct)->misses - misses0)));
+		}
+		if (!only || strcmp(only, "non_vip") == 0)
+			json_object_set_new(
+				one, "non_vip", result_json(run(w, mb, tmpl_other, 0, n, packets)));
 		snprintf(key, sizeof(key), "flows_%lu", (unsigned long)n);
 		json_object_set_new(res, key, one);
 

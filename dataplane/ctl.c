@@ -5,7 +5,9 @@
  * request that does not arrive within a second is dropped, so a stuck client
  * cannot stall config changes for long.
  */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,6 +62,36 @@ reply_error(const char *msg)
 	return s;
 }
 
+/*
+ * STATUS "tables": per VIP, in config order, its key and its Maglev table's
+ * digest as 16 hex digits (a string: JSON numbers do not carry 64 bits
+ * safely). NULL when out of memory, which json_pack() then reports.
+ */
+static json_t *
+status_tables(const struct dp_gen *g)
+{
+	json_t *a = json_array();
+
+	for (uint32_t i = 0; a && i < g->n_vips; i++) {
+		const struct dp_vip *v = &g->vips[i];
+		char addr[INET6_ADDRSTRLEN], digest[17];
+
+		inet_ntop(v->family == SL_FAMILY_IPV6 ? AF_INET6 : AF_INET, v->addr.b, addr,
+			sizeof(addr));
+		snprintf(digest, sizeof(digest), "%016" PRIx64, v->digest);
+		const char *proto = v->proto == IPPROTO_TCP   ? "tcp"
+				    : v->proto == IPPROTO_UDP ? "udp"
+							      : "?";
+		json_t *t = json_pack("{s:s, s:s, s:i, s:s}", "address", addr, "protocol", proto,
+			"port", (int)v->port, "digest", digest);
+		if (json_array_append_new(a, t) < 0) {
+			json_decref(a);
+			return NULL;
+		}
+	}
+	return a;
+}
+
 static char *
 handle(uint16_t type, const char *payload, uint32_t len)
 {
@@ -84,10 +116,11 @@ handle(uint16_t type, const char *payload, uint32_t len)
 		break;
 	}
 	case SL_CTL_STATUS:
-		j = json_pack("{s:b, s:I, s:i, s:i, s:i, s:I}", "ok", 1, "generation",
+		j = json_pack("{s:b, s:I, s:i, s:i, s:i, s:I, s:o}", "ok", 1, "generation",
 			(json_int_t)g->id, "vips", (int)g->n_vips, "backends", (int)g->n_backends,
 			"workers", (int)dp.n_workers, "uptime_s",
-			(json_int_t)((rte_get_tsc_cycles() - dp.start_tsc) / rte_get_tsc_hz()));
+			(json_int_t)((rte_get_tsc_cycles() - dp.start_tsc) / rte_get_tsc_hz()),
+			"tables", status_tables(g));
 		break;
 	case SL_CTL_GET_CONFIG: {
 		json_t *cj = sl_cfg_to_jansson(&g->cfg);

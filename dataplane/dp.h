@@ -66,6 +66,7 @@ struct dp_vip {
 	uint8_t fwd_mode; /* enum sl_fwd_mode */
 	uint32_t table_size;
 	uint32_t *table; /* Maglev: backend slots, SL_MAGLEV_NONE when empty */
+	uint64_t digest; /* sl_maglev_digest() of table: equal on nodes with the same config */
 };
 
 /* A backend slot as the workers see it. */

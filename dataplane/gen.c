@@ -254,6 +254,13 @@ dp_gen_build(const struct sl_cfg *cfg, char *err, size_t errlen)
 			n_mb++;
 		}
 		rc = sl_maglev_build(v->table, v->table_size, mb, n_mb, cfg->seed, err, errlen);
+		/* The digest names slots by backend address, so nodes agree on it
+		 * whatever slot numbers their backends got here (maglev.h). */
+		if (rc == 0 &&
+			sl_maglev_digest(v->table, v->table_size, mb, n_mb, &v->digest) < 0) {
+			snprintf(err, errlen, "vips[%u]: out of memory digesting its table", i);
+			rc = -ENOMEM;
+		}
 		free(mb);
 		if (rc < 0)
 			goto fail;

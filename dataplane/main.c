@@ -289,7 +289,8 @@ main(int argc, char **argv)
 	unsigned n_hint = 1;
 	for (int i = 1; i < sep - 1; i++) {
 		if (strcmp(argv[i], "-l") == 0 || strcmp(argv[i], "--lcores") == 0) {
-			/* "a,b,c" or "a-b": count entries, minus the main lcore */
+			/* "a,b,c" or "a-b": count entries, minus the main lcore;
+			 * --lcores' "lcore@cpu" and "lcore@(cpu,cpu)": skip the cpus */
 			unsigned count = 0;
 			const char *s = argv[i + 1];
 			while (*s) {
@@ -297,6 +298,11 @@ main(int argc, char **argv)
 				if (*s == '-')
 					b = strtoul(s + 1, (char **)&s, 10);
 				count += (unsigned)(b >= a ? b - a + 1 : 1);
+				if (*s == '@') {
+					int depth = 0;
+					while (*++s && (depth > 0 || *s != ','))
+						depth += (*s == '(') - (*s == ')');
+				}
 				if (*s == ',')
 					s++;
 				else if (*s)

@@ -7,7 +7,8 @@
  *   /sluice/workers           per worker: rx/tx packets and bytes, forwarded, new flows, ...
  *   /sluice/drops             drops by reason, summed over workers (parse verdicts as parse_*)
  *   /sluice/conntrack         entries, lookups, hits, misses, inserts, evictions, SYN-cap refusals
- *   /sluice/vips              "vipN" -> ["address/proto/port", packets, bytes, backends]
+ *   /sluice/vips              "vipN" -> ["address/proto/port", packets, bytes, backends,
+ *                             Maglev table digest as 16 hex digits (see maglev.h)]
  *   /sluice/backends,N        the backends of VIP N (the N of "vipN"):
  *                             "backendS" -> ["address", packets, bytes, new flows, state]
  *
@@ -20,6 +21,7 @@
  * but is never torn.
  */
 #include <arpa/inet.h>
+#include <inttypes.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -213,6 +215,8 @@ tel_vips(const char *cmd, const char *params, struct rte_tel_data *d)
 		add_u64_str(arr, c.packets);
 		add_u64_str(arr, c.bytes);
 		add_u64_str(arr, g->cfg.vips[i].n_backends);
+		snprintf(str, sizeof(str), "%016" PRIx64, v->digest);
+		rte_tel_data_add_array_string(arr, str);
 		snprintf(name, sizeof(name), "vip%u", i);
 		rte_tel_data_add_dict_container(d, name, arr, 0);
 	}
@@ -276,7 +280,8 @@ dp_telemetry_register(void)
 	rc |= rte_telemetry_register_cmd("/sluice/conntrack", tel_conntrack,
 		"Connection tracking, summed over workers. No parameters");
 	rc |= rte_telemetry_register_cmd("/sluice/vips", tel_vips,
-		"VIPs: vipN -> [address/proto/port, packets, bytes, backends]. No parameters");
+		"VIPs: vipN -> [address/proto/port, packets, bytes, backends, table digest]. "
+		"No parameters");
 	rc |= rte_telemetry_register_cmd("/sluice/backends", tel_backends,
 		"Backends of VIP N: backendS -> [address, packets, bytes, new_flows, state]. "
 		"Parameter: N");

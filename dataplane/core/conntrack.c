@@ -51,10 +51,16 @@ enum {
  */
 #define TIMEOUT_MAX ((uint32_t)INT32_MAX)
 
-/* One cache line: the signatures and expiry ticks of SL_CT_BUCKET_WAYS ways. */
+/*
+ * One cache line: the signatures of SL_CT_BUCKET_WAYS ways and a copy of
+ * their entries' expiry ticks. The entry's own expiry is the truth; the copy
+ * is written with it on insert and update but not on a hit (so that a hit
+ * need not touch this line), so it may lag behind, never ahead: a copy still
+ * live means the entry is live, an expired copy means "read the entry".
+ */
 struct sl_ct_bucket {
 	uint32_t sig[SL_CT_BUCKET_WAYS];     /* hash with 0 mapped to 1; 0 = empty way */
-	uint32_t expires[SL_CT_BUCKET_WAYS]; /* tick at which the way expires */
+	uint32_t expires[SL_CT_BUCKET_WAYS]; /* lower bound of the entry's expiry */
 };
 static_assert(sizeof(struct sl_ct_bucket) == CACHE_LINE, "one bucket, one cache line");
 
@@ -109,6 +115,19 @@ static inline uint32_t
 hash_sig(uint32_t hash)
 {
 	return hash != 0 ? hash : 1;
+}
+
+/*
+ * The way a key prefers: the hash's top three bits, which the bucket index
+ * (at most 2^28 buckets, bits 0-27) never uses. An insert takes it when it
+ * is free, so that most keys sit in their preferred way and a lookup can
+ * fetch that entry line together with the bucket line rather than after it.
+ */
+static inline unsigned
+pref_way(uint32_t hash)
+{
+	static_assert(SL_CT_BUCKET_WAYS == 8, "three bits pick the way");
+	return hash >> 29;
 }
 
 void
@@ -168,10 +187,11 @@ sl_ct_init(void *mem, const struct sl_ct_config *cfg)
 	ct->seed = cfg->seed;
 	memcpy(ct->timeout_ms, cfg->timeout_ms, sizeof(ct->timeout_ms));
 	ct->syn_cap = cfg->syn_cap;
-	/* Signature 0 marks a free way, so zeroed buckets are an empty table.
-	 * Entries are only read behind a signature match: leave them as they are
-	 * (for a large table this saves touching 8/9 of the memory). */
+	/* Signature 0 marks a free way and in_use 0 a free entry: zeroed
+	 * buckets and entries are an empty table. The entries must be cleared
+	 * too: a lookup reads the key's preferred entry without its bucket. */
 	memset(ct->buckets, 0, (size_t)n * sizeof(struct sl_ct_bucket));
+	memset(ct->entries, 0, (size_t)n * SL_CT_BUCKET_WAYS * sizeof(struct sl_ct_entry));
 	return ct;
 
 einval:
@@ -247,51 +267,10 @@ sl_ct_hash(const struct sl_ct *ct, const struct sl_flow_key *key)
 	return crc;
 }
 
-void
-sl_ct_prefetch(const struct sl_ct *ct, uint32_t hash)
+static inline struct sl_ct_entry *
+bucket_entries(const struct sl_ct *ct, uint32_t bi)
 {
-	rte_prefetch0(&ct->buckets[hash & ct->bucket_mask]);
-}
-
-void
-sl_ct_prefetch_entry(const struct sl_ct *ct, uint32_t hash)
-{
-	uint32_t bi = hash & ct->bucket_mask;
-	const struct sl_ct_bucket *b = &ct->buckets[bi];
-	uint32_t sig = hash_sig(hash);
-
-	/* Expiry is not checked: a prefetch of a dead way costs nothing. */
-	for (unsigned i = 0; i < SL_CT_BUCKET_WAYS; i++) {
-		if (b->sig[i] == sig)
-			rte_prefetch0(&ct->entries[(size_t)bi * SL_CT_BUCKET_WAYS + i]);
-	}
-}
-
-/* Bit i set when way i holds @sig and has not expired at @now. */
-static inline unsigned
-live_matches(const struct sl_ct_bucket *b, uint32_t sig, uint32_t now)
-{
-#if defined(__SSE2__)
-	/* Two 4-way halves: signature equality and sign of (expires - now). */
-	const __m128i *s = (const __m128i *)b->sig;
-	const __m128i *x = (const __m128i *)b->expires;
-	__m128i vsig = _mm_set1_epi32((int)sig);
-	__m128i vnow = _mm_set1_epi32((int)now);
-	__m128i zero = _mm_setzero_si128();
-	__m128i m0 = _mm_and_si128(_mm_cmpeq_epi32(_mm_load_si128(s), vsig),
-		_mm_cmpgt_epi32(_mm_sub_epi32(_mm_load_si128(x), vnow), zero));
-	__m128i m1 = _mm_and_si128(_mm_cmpeq_epi32(_mm_load_si128(s + 1), vsig),
-		_mm_cmpgt_epi32(_mm_sub_epi32(_mm_load_si128(x + 1), vnow), zero));
-
-	return (unsigned)_mm_movemask_ps(_mm_castsi128_ps(m0)) |
-	       (unsigned)_mm_movemask_ps(_mm_castsi128_ps(m1)) << 4;
-#else
-	unsigned m = 0;
-
-	for (unsigned i = 0; i < SL_CT_BUCKET_WAYS; i++)
-		m |= (unsigned)(b->sig[i] == sig && tick_live(b->expires[i], now)) << i;
-	return m;
-#endif
+	return &ct->entries[(size_t)bi * SL_CT_BUCKET_WAYS];
 }
 
 static inline bool
@@ -301,23 +280,134 @@ key_eq(const struct sl_flow_key *a, const struct sl_flow_key *b)
 	return memcmp(a, b, sizeof(*a)) == 0;
 }
 
-struct sl_ct_entry *
-sl_ct_lookup(struct sl_ct *ct, const struct sl_flow_key *key, uint32_t hash, uint32_t now)
+void
+sl_ct_prefetch(const struct sl_ct *ct, uint32_t hash)
+{
+	rte_prefetch0(&bucket_entries(ct, hash & ct->bucket_mask)[pref_way(hash)]);
+}
+
+bool
+sl_ct_prefetch_bucket(const struct sl_ct *ct, const struct sl_flow_key *key, uint32_t hash)
 {
 	uint32_t bi = hash & ct->bucket_mask;
-	struct sl_ct_bucket *b = &ct->buckets[bi];
-	struct sl_ct_entry *e = &ct->entries[(size_t)bi * SL_CT_BUCKET_WAYS];
-	unsigned m = live_matches(b, hash_sig(hash), now);
+	const struct sl_ct_entry *e = &bucket_entries(ct, bi)[pref_way(hash)];
 
-	ct->stats.lookups++;
-	/* Usually zero or one bit: a signature match on a different key costs
-	 * one extra entry line and nothing else. */
+	if (e->in_use && key_eq(&e->key, key))
+		return true;
+	rte_prefetch0(&ct->buckets[bi]);
+	return false;
+}
+
+/* Bit i set when way i holds @sig (live or not). */
+static inline unsigned
+sig_matches(const struct sl_ct_bucket *b, uint32_t sig)
+{
+#if defined(__SSE2__)
+	const __m128i *s = (const __m128i *)b->sig;
+	__m128i vsig = _mm_set1_epi32((int)sig);
+
+	return (unsigned)_mm_movemask_ps(
+		       _mm_castsi128_ps(_mm_cmpeq_epi32(_mm_load_si128(s), vsig))) |
+	       (unsigned)_mm_movemask_ps(
+		       _mm_castsi128_ps(_mm_cmpeq_epi32(_mm_load_si128(s + 1), vsig)))
+		       << 4;
+#else
+	unsigned m = 0;
+
+	for (unsigned i = 0; i < SL_CT_BUCKET_WAYS; i++)
+		m |= (unsigned)(b->sig[i] == sig) << i;
+	return m;
+#endif
+}
+
+/*
+ * The way an insert into @b would most likely take, judged on the copies
+ * alone (victim_way() also checks the entries): the preferred way if free or
+ * expired, else the first free or expired, else the stalest.
+ */
+static inline unsigned
+likely_victim(const struct sl_ct_bucket *b, unsigned p, uint32_t now)
+{
+	unsigned victim = 0;
+	int32_t least = INT32_MAX;
+
+	if (b->sig[p] == 0 || !tick_live(b->expires[p], now))
+		return p;
+	for (unsigned i = 0; i < SL_CT_BUCKET_WAYS; i++) {
+		int32_t left = (int32_t)(b->expires[i] - now);
+
+		if (b->sig[i] == 0 || left <= 0)
+			return i;
+		if (left < least) {
+			least = left;
+			victim = i;
+		}
+	}
+	return victim;
+}
+
+void
+sl_ct_prefetch_entry(const struct sl_ct *ct, uint32_t hash, uint32_t now)
+{
+	uint32_t bi = hash & ct->bucket_mask;
+	const struct sl_ct_bucket *b = &ct->buckets[bi];
+	const struct sl_ct_entry *e = bucket_entries(ct, bi);
+	unsigned p = pref_way(hash);
+
+	/*
+	 * Expiry is not checked: a prefetch of a dead way costs nothing. The
+	 * preferred way's line is on its way already (sl_ct_prefetch()). No
+	 * match at all is most likely a new flow: fetch the line its insert
+	 * will read and write.
+	 */
+	unsigned m = sig_matches(b, hash_sig(hash));
+
+	if (m == 0)
+		m = 1u << likely_victim(b, p, now);
+	m &= ~(1u << p);
 	while (m != 0) {
 		unsigned i = (unsigned)__builtin_ctz(m);
 
 		m &= m - 1;
-		if (key_eq(&e[i].key, key)) {
-			b->expires[i] = now + ct->timeout_ms[e[i].state];
+		rte_prefetch0(&e[i]);
+	}
+}
+
+/* @e holds @key and is live at @now. */
+static inline bool
+entry_hit(const struct sl_ct_entry *e, const struct sl_flow_key *key, uint32_t now)
+{
+	return e->in_use && tick_live(e->expires, now) && key_eq(&e->key, key);
+}
+
+struct sl_ct_entry *
+sl_ct_lookup(struct sl_ct *ct, const struct sl_flow_key *key, uint32_t hash, uint32_t now)
+{
+	uint32_t bi = hash & ct->bucket_mask;
+	struct sl_ct_entry *e = bucket_entries(ct, bi);
+	unsigned p = pref_way(hash);
+
+	ct->stats.lookups++;
+	/*
+	 * The preferred way first, without the bucket: where most keys live,
+	 * and a hit there touches this one line. The refreshed expiry goes to
+	 * the entry only; the bucket's copy catches up when an insert, the
+	 * sweep or a count needs it (see struct sl_ct_bucket).
+	 */
+	if (entry_hit(&e[p], key, now)) {
+		e[p].expires = now + ct->timeout_ms[e[p].state];
+		ct->stats.hits++;
+		return &e[p];
+	}
+	/* Then the other ways with the key's signature: usually none or one. */
+	unsigned m = sig_matches(&ct->buckets[bi], hash_sig(hash)) & ~(1u << p);
+
+	while (m != 0) {
+		unsigned i = (unsigned)__builtin_ctz(m);
+
+		m &= m - 1;
+		if (entry_hit(&e[i], key, now)) {
+			e[i].expires = now + ct->timeout_ms[e[i].state];
 			ct->stats.hits++;
 			return &e[i];
 		}
@@ -327,29 +417,74 @@ sl_ct_lookup(struct sl_ct *ct, const struct sl_flow_key *key, uint32_t hash, uin
 }
 
 /*
- * The way an insert takes: the first free or expired one, else the live one
- * closest to its expiry (ties: the lowest way).
+ * Whether way @i is free for an insert: empty, or holding an expired entry
+ * (*@expired set). A lagging copy in the bucket is checked against the
+ * entry and brought up to date.
+ */
+static inline bool
+way_free(struct sl_ct_bucket *b, const struct sl_ct_entry *e, unsigned i, uint32_t now,
+	bool *expired)
+{
+	if (b->sig[i] == 0) {
+		*expired = false;
+		return true;
+	}
+	if (tick_live(b->expires[i], now))
+		return false; /* the copy is a lower bound: the entry is live too */
+	if (!tick_live(e[i].expires, now)) {
+		*expired = true;
+		return true;
+	}
+	b->expires[i] = e[i].expires;
+	return false;
+}
+
+/*
+ * The way an insert takes: the preferred way if free or expired, else the
+ * first free or expired one, else the live one closest to its expiry (ties:
+ * the lowest way; not the preferred one, which would let keys inserted at
+ * the same tick that share a preferred way push each other out). *@live says whether it is taken
+ * from a live entry, *@expired whether from an expired one.
+ *
+ * The stalest is found on the copies, which are exact except where a hit
+ * refreshed only the entry: the candidate's own entry is checked, and when
+ * its copy lagged it is brought up to date and the search runs again. Copies
+ * only grow, so this ends, and the way it ends on has the smallest true
+ * expiry (its copy is the true value and no bigger than any other copy,
+ * itself no bigger than that way's truth). Usually one entry line is read,
+ * the one the insert then writes.
  */
 static inline unsigned
-victim_way(const struct sl_ct_bucket *b, uint32_t now, bool *live)
+victim_way(struct sl_ct_bucket *b, const struct sl_ct_entry *e, uint32_t hash, uint32_t now,
+	bool *live, bool *expired)
 {
-	unsigned victim = 0;
-	int32_t least = INT32_MAX;
+	unsigned p = pref_way(hash);
 
+	*live = false;
+	if (way_free(b, e, p, now, expired))
+		return p;
 	for (unsigned i = 0; i < SL_CT_BUCKET_WAYS; i++) {
-		int32_t left = (int32_t)(b->expires[i] - now);
-
-		if (b->sig[i] == 0 || left <= 0) {
-			*live = false;
+		if (i != p && way_free(b, e, i, now, expired))
 			return i;
-		}
-		if (left < least) {
-			least = left;
-			victim = i;
-		}
 	}
 	*live = true;
-	return victim;
+	*expired = false;
+	for (;;) {
+		unsigned victim = 0;
+		int32_t least = INT32_MAX;
+
+		for (unsigned i = 0; i < SL_CT_BUCKET_WAYS; i++) {
+			int32_t left = (int32_t)(b->expires[i] - now);
+
+			if (left < least) {
+				least = left;
+				victim = i;
+			}
+		}
+		if (e[victim].expires == b->expires[victim])
+			return victim;
+		b->expires[victim] = e[victim].expires;
+	}
 }
 
 struct sl_ct_entry *
@@ -375,25 +510,26 @@ sl_ct_insert(struct sl_ct *ct, const struct sl_flow_key *key, uint32_t hash, uin
 
 	uint32_t bi = hash & ct->bucket_mask;
 	struct sl_ct_bucket *b = &ct->buckets[bi];
-	bool live;
-	unsigned i = victim_way(b, now, &live);
-	struct sl_ct_entry *e = &ct->entries[(size_t)bi * SL_CT_BUCKET_WAYS + i];
+	struct sl_ct_entry *be = bucket_entries(ct, bi);
+	bool live, expired;
+	unsigned i = victim_way(b, be, hash, now, &live, &expired);
+	struct sl_ct_entry *e = &be[i];
 
-	if (b->sig[i] != 0) {
-		if (live)
-			ct->stats.evictions++;
-		else
-			ct->stats.expired++;
-	}
+	if (live)
+		ct->stats.evictions++;
+	else if (expired)
+		ct->stats.expired++;
 	ct->stats.inserts++;
 
 	b->sig[i] = hash_sig(hash);
 	b->expires[i] = now + ct->timeout_ms[state];
-	/* One full-line store: key, state and created set, the rest zero. */
+	/* One full-line store: key, state, created and expiry set, the rest zero. */
 	*e = (struct sl_ct_entry){
 		.key = *key,
 		.created = now,
+		.expires = b->expires[i],
 		.state = (uint8_t)state,
+		.in_use = 1,
 	};
 	return e;
 }
@@ -429,7 +565,9 @@ sl_ct_update(struct sl_ct *ct, struct sl_ct_entry *e, uint8_t tcp_flags, uint32_
 		break;
 	}
 	entry_way(ct, e, &bi, &i);
-	ct->buckets[bi].expires[i] = now + ct->timeout_ms[e->state];
+	/* The copy too: a state change may bring the expiry closer. */
+	e->expires = now + ct->timeout_ms[e->state];
+	ct->buckets[bi].expires[i] = e->expires;
 }
 
 enum sl_ct_state
@@ -458,6 +596,14 @@ sl_ct_delete(struct sl_ct *ct, struct sl_ct_entry *e)
 
 	entry_way(ct, e, &bi, &i);
 	ct->buckets[bi].sig[i] = 0;
+	e->in_use = 0; /* a lookup of its preferred way reads the entry alone */
+}
+
+/* Way @i holds a live entry at @now (the copy first, the entry when it lags). */
+static inline bool
+way_live(const struct sl_ct_bucket *b, const struct sl_ct_entry *e, unsigned i, uint32_t now)
+{
+	return b->sig[i] != 0 && (tick_live(b->expires[i], now) || tick_live(e[i].expires, now));
 }
 
 uint32_t
@@ -467,9 +613,10 @@ sl_ct_count(const struct sl_ct *ct, uint32_t now)
 
 	for (size_t bi = 0; bi <= ct->bucket_mask; bi++) {
 		const struct sl_ct_bucket *b = &ct->buckets[bi];
+		const struct sl_ct_entry *e = bucket_entries(ct, (uint32_t)bi);
 
 		for (unsigned i = 0; i < SL_CT_BUCKET_WAYS; i++)
-			n += b->sig[i] != 0 && tick_live(b->expires[i], now);
+			n += way_live(b, e, i, now);
 	}
 	return n;
 }
@@ -483,10 +630,16 @@ sl_ct_sweep(struct sl_ct *ct, uint32_t now, uint32_t n_buckets)
 		n_buckets = ct->bucket_mask + 1;
 	for (uint32_t k = 0; k < n_buckets; k++) {
 		struct sl_ct_bucket *b = &ct->buckets[ct->sweep_next];
+		struct sl_ct_entry *e = bucket_entries(ct, ct->sweep_next);
 
 		for (unsigned i = 0; i < SL_CT_BUCKET_WAYS; i++) {
-			if (b->sig[i] != 0 && !tick_live(b->expires[i], now)) {
+			if (b->sig[i] == 0 || tick_live(b->expires[i], now))
+				continue;
+			if (tick_live(e[i].expires, now)) {
+				b->expires[i] = e[i].expires; /* a lagging copy */
+			} else {
 				b->sig[i] = 0;
+				e[i].in_use = 0;
 				freed++;
 			}
 		}

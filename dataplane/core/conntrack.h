@@ -8,11 +8,24 @@
  * hugepages and the tests plain malloc).
  *
  * Layout: an array of 64-byte buckets, each holding SL_CT_BUCKET_WAYS 32-bit
- * signatures and the tick at which each way expires, then a parallel array
- * of 64-byte entries (full key and value) with entry i of bucket b at index
- * b * SL_CT_BUCKET_WAYS + i. A lookup reads one bucket line and, on a
- * signature match, one entry line. A way is free when its signature is 0 or
- * it has expired.
+ * signatures and a copy of each way's expiry tick, then a parallel array of
+ * 64-byte entries (full key, value, expiry tick) with entry i of bucket b at
+ * index b * SL_CT_BUCKET_WAYS + i. A way is free when its signature is 0 or
+ * its entry has expired.
+ *
+ * Preferred way: the hash's top three bits name a way of the bucket (the
+ * bucket index uses at most the low 28 bits), and an insert takes that way
+ * when it is free or expired, else the first free or expired one, else it
+ * evicts the stalest. So most keys sit in their
+ * preferred way, and a lookup reads that entry line first, on its own: a
+ * hit there touches one cache line, not two. Only when the key is not there
+ * does the lookup read the bucket line and, on a signature match, another
+ * entry line. For that, a hit refreshes the expiry in the entry alone; the
+ * bucket's copy may lag behind it (never ahead) and is brought up to date
+ * by inserts, sl_ct_sweep() and sl_ct_count() when it says "expired".
+ * Measured in the pipeline at 1M flows (docs/benchmarks.md, medians on one
+ * host): hits 175 -> 140 TSC cycles per packet, new flows 460 -> 230 (the
+ * insert writes a line prefetched with the others).
  *
  * Time is a 32-bit tick in milliseconds supplied by the caller (an injected
  * clock in tests), compared with wrap-around-safe arithmetic: a way is live
@@ -29,7 +42,10 @@
  * Sizing: with random flows the bucket loads are Poisson, so a table holding
  * as many flows as its capacity has evicted about 14% of them, one at half
  * its capacity under 1% (measured: 0.84% for 1M flows in 2M entries). Give
- * the table twice the flows it must keep.
+ * the table twice the flows it must keep. That also keeps lookups cheap: a
+ * key finds its preferred way free with a probability of about one minus
+ * the load at the time of its insert, and only keys in their preferred way
+ * get the one-line hit.
  *
  * SYN-flood protection (as Katran does): sl_ct_insert() refuses, past
  * syn_cap new entries in the current one-second window, to insert anything;
@@ -79,9 +95,11 @@ struct sl_ct_entry {
 	uint32_t backend;	/* backend slot in the live config */
 	uint32_t backend_epoch; /* that slot's epoch when the entry was made */
 	uint32_t created;	/* tick */
+	uint32_t expires;	/* tick at which it expires (the table's; read-only) */
 	uint16_t vip;		/* VIP index in the live config */
 	uint8_t state;		/* enum sl_ct_state */
-	uint8_t pad[9];
+	uint8_t in_use;		/* 1 while a way holds it (the table's; read-only) */
+	uint8_t pad[4];
 };
 static_assert(sizeof(struct sl_ct_entry) == 64, "one entry, one cache line");
 
@@ -115,7 +133,8 @@ size_t sl_ct_mem_size(uint32_t capacity);
 /*
  * Lay out a table in @mem (sl_ct_mem_size(cfg->capacity) bytes, 64-byte
  * aligned); the table header is at @mem, so the returned pointer is @mem.
- * Clears the bucket array only (entries are read only behind a signature).
+ * Clears the buckets and the entries (a lookup reads a key's preferred entry
+ * before its bucket), so @mem may hold anything, e.g. an earlier table.
  * @return the table, or NULL with errno EINVAL: @mem or @cfg NULL, @mem not
  *         64-byte aligned, capacity 0 or above 2^31, a timeout 0 or >= 2^31.
  */
@@ -140,28 +159,39 @@ uint32_t sl_ct_capacity(const struct sl_ct *ct);
  */
 uint32_t sl_ct_hash(const struct sl_ct *ct, const struct sl_flow_key *key);
 
-/* Prefetch the bucket for @hash (call for packet i+1 while working on packet i). */
-void sl_ct_prefetch(const struct sl_ct *ct, uint32_t hash);
-
 /*
- * Second prefetch stage: read the bucket for @hash (prefetched a few packets
- * earlier by sl_ct_prefetch()) and prefetch the entry lines whose signature
- * matches, so that the lookup finds both its lines in cache.
+ * Prefetching a burst in three stages, each a few packets (or a whole burst)
+ * ahead of the next, so that the lookup or insert finds its lines in cache:
+ *
+ * sl_ct_prefetch(): the entry line of the key's preferred way.
+ *
+ * sl_ct_prefetch_bucket(): read that entry (prefetched by stage one); if it
+ * holds @key (live or not), nothing else is needed and it returns true;
+ * otherwise it prefetches the bucket line and returns false.
+ *
+ * sl_ct_prefetch_entry(): for a key stage two returned false for, read the
+ * bucket (prefetched by stage two) and prefetch the other entry lines whose
+ * signature matches or, when none does (a new flow, most likely), the entry
+ * line an insert at @now would take.
  */
-void sl_ct_prefetch_entry(const struct sl_ct *ct, uint32_t hash);
+void sl_ct_prefetch(const struct sl_ct *ct, uint32_t hash);
+bool sl_ct_prefetch_bucket(const struct sl_ct *ct, const struct sl_flow_key *key, uint32_t hash);
+void sl_ct_prefetch_entry(const struct sl_ct *ct, uint32_t hash, uint32_t now);
 
 /*
- * Find the live entry for @key. On a hit the entry's expiry is refreshed
- * from @now and its state; a miss returns NULL. Expired entries never hit.
+ * Find the live entry for @key: its preferred way's entry first, then the
+ * bucket. On a hit the entry's expiry is refreshed from @now and its state;
+ * a miss returns NULL. Expired entries never hit.
  */
 struct sl_ct_entry *sl_ct_lookup(
 	struct sl_ct *ct, const struct sl_flow_key *key, uint32_t hash, uint32_t now);
 
 /*
  * Insert @key (the caller has just missed on it: inserting a key that is
- * already live makes a duplicate). Uses the first free or expired way (counted
- * in `expired` if it was expired), else evicts the live way closest to expiry
- * (counted in `evictions`). The returned entry has key, state, created and
+ * already live makes a duplicate). Uses the key's preferred way if it is free
+ * or expired, else the first free or expired way (counted in `expired` if it
+ * was expired), else evicts the live way closest to expiry (counted in
+ * `evictions`). The returned entry has key, state, created and
  * the expiry set, backend/backend_epoch/vip zeroed for the caller to fill.
  * The SYN cap applies to every new entry, whatever its protocol.
  * @return the entry, or NULL when the SYN cap refused it (counted).

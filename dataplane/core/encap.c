@@ -19,8 +19,6 @@
  */
 #include <string.h>
 
-#include <rte_byteorder.h>
-
 #include "encap.h"
 #include "wire.h"
 
@@ -87,9 +85,9 @@ void
 sl_encap_src4(const struct sl_fwd_ctx *ctx, uint32_t flow_hash, uint32_t *out)
 {
 	uint32_t mask = host_mask32(ctx->src4_prefix_len);
-	uint32_t prefix = rte_be_to_cpu_32(ctx->src4_prefix);
+	uint32_t prefix = sl_be32(ctx->src4_prefix);
 
-	*out = rte_cpu_to_be_32((prefix & ~mask) | (flow_hash & mask));
+	*out = sl_be32((prefix & ~mask) | (flow_hash & mask));
 }
 
 /*
@@ -114,7 +112,7 @@ sl_encap_src6(const struct sl_fwd_ctx *ctx, uint32_t flow_hash, union sl_ip *out
 		w &= ~mask;
 		if (i == 3)
 			w |= flow_hash & mask;
-		out->w[i] = rte_cpu_to_be_32(w);
+		out->w[i] = sl_be32(w);
 	}
 }
 
@@ -140,7 +138,7 @@ write_outer4(uint8_t *p, const struct sl_pkt *pkt, uint32_t src_be, uint32_t dst
 	uint16_t id = df ? 0 : (uint16_t)flow_hash;
 	uint16_t frag = df ? IP4_DF : 0;
 	uint16_t w4 = (uint16_t)(ttl << 8 | PROTO_IPIP);
-	uint32_t src = rte_be_to_cpu_32(src_be), dst = rte_be_to_cpu_32(dst_be);
+	uint32_t src = sl_be32(src_be), dst = sl_be32(dst_be);
 	/* The checksum straight from the field values: no re-read of what we just wrote. */
 	uint32_t sum = (uint32_t)w0 + tot + id + frag + w4 + (src >> 16) + (src & 0xffff) +
 		       (dst >> 16) + (dst & 0xffff);
@@ -151,8 +149,8 @@ write_outer4(uint8_t *p, const struct sl_pkt *pkt, uint32_t src_be, uint32_t dst
 	sl_put16(p + 6, frag);
 	sl_put16(p + 8, w4);
 	sl_put16(p + 10, sl_cksum_finish(sum));
-	sl_put32(p + 12, src);
-	sl_put32(p + 16, dst);
+	memcpy(p + 12, &src_be, 4); /* already in network order */
+	memcpy(p + 16, &dst_be, 4);
 }
 
 /* Outer IPv6 header at @p for an inner IPv6 packet described by @pkt. */

@@ -396,3 +396,77 @@ out:
 	free(sorted);
 	return rc;
 }
+
+/* Backends by value, for the digest's slot -> identity lookups. */
+static int
+cmp_value(const void *a, const void *b)
+{
+	const struct sl_maglev_backend *x = a, *y = b;
+
+	return x->value < y->value ? -1 : x->value > y->value;
+}
+
+static const uint64_t FNV64_BASIS = 0xcbf29ce484222325ull;
+static const uint64_t FNV64_PRIME = 0x100000001b3ull;
+
+static inline uint64_t
+fnv1a(uint64_t h, const uint8_t *p, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ p[i]) * FNV64_PRIME;
+	return h;
+}
+
+int
+sl_maglev_digest(const uint32_t *table, uint32_t size, const struct sl_maglev_backend *backends,
+	uint32_t n, uint64_t *digest)
+{
+	struct sl_maglev_backend *byval = NULL;
+	const struct sl_maglev_backend *last = NULL;
+	uint8_t be32[4] = {
+		(uint8_t)(size >> 24), (uint8_t)(size >> 16), (uint8_t)(size >> 8), (uint8_t)size};
+	uint64_t h = FNV64_BASIS;
+
+	if (table == NULL || digest == NULL || size == 0 || (n > 0 && backends == NULL))
+		return -EINVAL;
+	if (n > 0) {
+		byval = malloc(n * sizeof(*byval));
+		if (byval == NULL)
+			return -ENOMEM;
+		memcpy(byval, backends, n * sizeof(*byval));
+		qsort(byval, n, sizeof(*byval), cmp_value);
+		/* A value shared by two backends would name either: refuse. */
+		for (uint32_t i = 1; i < n; i++) {
+			if (byval[i - 1].value == byval[i].value) {
+				free(byval);
+				return -EINVAL;
+			}
+		}
+	}
+	h = fnv1a(h, be32, sizeof(be32));
+	for (uint32_t s = 0; s < size; s++) {
+		uint32_t v = table[s];
+		static const uint8_t none = 0;
+
+		if (v == SL_MAGLEV_NONE) {
+			h = fnv1a(h, &none, 1);
+			continue;
+		}
+		/* Runs of one backend are common in a small pool: check the last one first. */
+		if (last == NULL || last->value != v) {
+			struct sl_maglev_backend k = {.value = v};
+
+			last = n ? bsearch(&k, byval, n, sizeof(*byval), cmp_value) : NULL;
+			if (last == NULL) {
+				free(byval);
+				return -EINVAL;
+			}
+		}
+		uint8_t fam = last->id.family;
+		h = fnv1a(h, &fam, 1);
+		h = fnv1a(h, last->id.addr.b, fam == SL_FAMILY_IPV6 ? 16 : 4);
+	}
+	free(byval);
+	*digest = h;
+	return 0;
+}

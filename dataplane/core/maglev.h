@@ -85,6 +85,32 @@ int sl_maglev_build(uint32_t *table, uint32_t size, const struct sl_maglev_backe
 	uint32_t n, uint32_t seed, char *err, size_t errlen);
 
 /*
+ * A digest of a built table, the same on every node that built the same
+ * table whatever slot numbers (values) its backends got: a table is named by
+ * the backends' identities slot by slot, not by the values in it. It is the
+ * 64-bit FNV-1a hash (offset basis 0xcbf29ce484222325, prime 0x100000001b3)
+ * of this byte string:
+ *
+ *   the table size as 4 bytes, most significant first; then for each slot
+ *   0 .. size-1 in order: the single byte 0 when the slot is SL_MAGLEV_NONE,
+ *   else the backend's family (4 or 6) followed by its address in network
+ *   order (4 bytes for IPv4, 16 for IPv6).
+ *
+ * Two tables have the same digest when each slot names the same backend
+ * address (or none in both); a weight, a backend or the seed that moves any
+ * slot changes it (up to 64-bit hash collisions). Ports in the ids are not
+ * part of it. The table must have been built from @backends (each value of
+ * @table, other than SL_MAGLEV_NONE, is the value of one of them).
+ * Control path: allocates a scratch copy of @backends (O(n log n + size)).
+ *
+ * @return 0 with *@digest set; -EINVAL NULL @table or @digest (or NULL
+ *         @backends with @n > 0), @size 0, two backends with the same
+ *         value, or a value in @table that no backend has; -ENOMEM.
+ */
+int sl_maglev_digest(const uint32_t *table, uint32_t size, const struct sl_maglev_backend *backends,
+	uint32_t n, uint64_t *digest);
+
+/*
  * Map a 32-bit flow hash onto [0, size) without a division:
  * (hash * size) >> 32 (Lemire's multiply-shift), uniform for uniform hashes.
  */

@@ -10,7 +10,13 @@
  *                     or {"ok": false, "error": "vips[0].port: ..."}; the running
  *                        generation is untouched when refused
  *   STATUS      request: {} ; reply: {"ok": true, "generation": N, "vips": n,
- *                        "backends": n, "workers": n, "uptime_s": s}
+ *                        "backends": n, "workers": n, "uptime_s": s,
+ *                        "tables": [{"address": "192.0.2.80", "protocol": "tcp",
+ *                                    "port": 80, "digest": "0123456789abcdef"}, ...]}
+ *               "tables" lists the VIPs in config order with the digest of each
+ *               one's Maglev table (16 hex digits; sl_maglev_digest() in
+ *               dataplane/core/maglev.h defines it): nodes running the same
+ *               config report the same digests, whatever their history.
  *   GET_CONFIG  request: {} ; reply: {"ok": true, "generation": N, "config": {...}}
  *   STATS       request: {} ; reply: {"ok": true, "generation": N, "uptime_s": s,
  *                        "vips": [{"address", "protocol", "port", "packets", "bytes",

@@ -34,7 +34,8 @@ def main(argv):
                         os.path.join(HERE, "test_filter.py"),
                         os.path.join(HERE, "test_lbadm_topo.py"),
                         os.path.join(HERE, "test_etcd.py"),
-                        os.path.join(HERE, "test_cluster.py"), *argv])
+                        os.path.join(HERE, "test_cluster.py"),
+                        os.path.join(HERE, "test_multiqueue.py"), *argv])
 
 
 if __name__ == "__main__":

@@ -363,10 +363,15 @@ class LBNode:
 
 class Topology:
     def __init__(self, sluice_dp=None, decap_obj=None, xdp_front_obj=None, tag=None,
-                 workdir=None, lbs=1, vip_routes=True):
+                 workdir=None, lbs=1, vip_routes=True, queues=1):
+        """@lbs load-balancer nodes (see LBNode). @queues > 1: the client's link
+        and the LB's link are veths with that many RX and TX queues, so the
+        kernel spreads flows over lb0's RX queues (start_lb(workers=queues)
+        then runs one worker per queue)."""
         if not 1 <= lbs <= MAX_LBS:
             raise TopoError(f"lbs={lbs}: 1 to {MAX_LBS} load-balancer nodes")
         self.tag = tag or str(os.getpid())
+        self.queues = queues
         self.sluice_dp = sluice_dp
         self.decap_obj = decap_obj
         self.xdp_front_obj = xdp_front_obj
@@ -427,19 +432,25 @@ class Topology:
                "net.ipv6.conf.default.accept_ra=0 net.ipv4.conf.all.rp_filter=0 "
                "net.ipv4.conf.default.rp_filter=0; ip link set lo up", ns=ns)
 
-    def _veth(self, ns_a, if_a, ns_b, if_b, mac_a=None, mac_b=None):
+    def _veth(self, ns_a, if_a, ns_b, if_b, mac_a=None, mac_b=None, queues=1):
+        q = ["numrxqueues", str(queues), "numtxqueues", str(queues)] if queues > 1 else []
         cmd = ["ip", "link", "add", if_a, "netns", self.ns[ns_a]]
         if mac_a:
             cmd += ["address", mac_a]
-        cmd += ["type", "veth", "peer", "name", if_b, "netns", self.ns[ns_b]]
+        cmd += q + ["type", "veth", "peer", "name", if_b, "netns", self.ns[ns_b]]
         if mac_b:
             cmd += ["address", mac_b]
-        run(cmd)
+        run(cmd + q)
 
     def _links(self):
-        self._veth("cl", "cl0", "rt", "rcl")
+        # Several queues: a veth puts a packet on the peer's RX queue numbered
+        # as the TX queue it was sent on, and a forwarded packet leaves on the
+        # TX queue of the RX queue it came in on (skb_tx_hash). So the client
+        # link needs the queues too: the client's stack picks a TX queue per
+        # flow (by the flow's hash), the router keeps it, lb0 receives on it.
+        self._veth("cl", "cl0", "rt", "rcl", queues=self.queues)
         for n in self.lbs:
-            self._veth(n.ns_key, "lb0", "rt", n.router_port, mac_a=n.mac)
+            self._veth(n.ns_key, "lb0", "rt", n.router_port, mac_a=n.mac, queues=self.queues)
         for name, (_, _, mac) in BACKENDS.items():
             self._veth(name, "eth0", "rt", "r" + name, mac_a=mac)
         self._veth("at", "at0", "rt", "rat", mac_a=ATTACKER_MAC)
@@ -556,8 +567,14 @@ ip link set dev eth0 xdpdrv obj {self.decap_obj} sec xdp
 
     # ---- the load balancer
 
-    def start_lb(self, config, timeout=60.0, extra_args=(), node=0, ensure_hp=True):
-        """Start node @node's sluice-dp on its lb0 with @config; wait until it forwards."""
+    def start_lb(self, config, timeout=60.0, extra_args=(), node=0, ensure_hp=True, workers=1,
+                 port="af_xdp"):
+        """Start node @node's sluice-dp on its lb0 with @config; wait until it
+        forwards. @workers workers, the main lcore on CPU 0 and workers on CPU
+        1, 0, 1, ... @port: "af_xdp" (--af-xdp lb0 with the front XDP program,
+        queue_count = workers: the default deployment) or "af_packet" (--vdev
+        net_af_packet, one socket per worker in a kernel fanout group that
+        spreads flows by hash; no XDP program)."""
         if not self.sluice_dp:
             raise TopoError("no sluice-dp binary given")
         n = self.lbs[node]
@@ -566,12 +583,18 @@ ip link set dev eth0 xdpdrv obj {self.decap_obj} sec xdp
         log_start = len(self.lb_log_text(node))
         with open(n.cfg_path, "w") as f:
             json.dump(config, f, indent=2)
-        cmd = [self.sluice_dp, "-l", "0,1", "--file-prefix", n.file_prefix, "--no-pci",
-               "--huge-dir", "/dev/hugepages", "--huge-unlink", "--",
-               "-c", n.cfg_path, "-s", n.ctl_sock, "--af-xdp", "lb0",
-               "--idle-sleep-us", "100", "--filter-pin-root", n.pin_root]
-        if self.xdp_front_obj and os.path.exists(self.xdp_front_obj):
-            cmd += ["--xdp-prog", self.xdp_front_obj]
+        ncpu = os.cpu_count() or 1
+        lcores = ",".join(["0@0"] + [f"{w + 1}@{(w + 1) % ncpu}" for w in range(workers)])
+        cmd = [self.sluice_dp, "--lcores", lcores, "--file-prefix", n.file_prefix, "--no-pci",
+               "--huge-dir", "/dev/hugepages", "--huge-unlink"]
+        if port == "af_packet":
+            cmd += ["--vdev", f"net_af_packet0,iface=lb0,qpairs={workers}", "--",
+                    "-c", n.cfg_path, "-s", n.ctl_sock, "--idle-sleep-us", "100"]
+        else:
+            cmd += ["--", "-c", n.cfg_path, "-s", n.ctl_sock, "--af-xdp", "lb0",
+                    "--idle-sleep-us", "100", "--filter-pin-root", n.pin_root]
+            if self.xdp_front_obj and os.path.exists(self.xdp_front_obj):
+                cmd += ["--xdp-prog", self.xdp_front_obj]
         cmd += list(extra_args)
         name = "sluice-dp" if node == 0 else f"sluice-dp-n{node}"
         os.makedirs(n.pin_root, exist_ok=True)

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <rte_byteorder.h>
@@ -162,7 +163,11 @@ START_TEST(test_hit_ipv4)
 
 	/* The prefetch helpers only read (valgrind checks they stay in bounds). */
 	sl_ct_prefetch(ct, sl_ct_hash(ct, &k));
-	sl_ct_prefetch_entry(ct, sl_ct_hash(ct, &k));
+	ck_assert(sl_ct_prefetch_bucket(ct, &k, sl_ct_hash(ct, &k))); /* in its preferred way */
+	struct sl_flow_key absent = key4(2, IPPROTO_TCP);
+	ck_assert(!sl_ct_prefetch_bucket(ct, &absent, sl_ct_hash(ct, &absent)));
+	sl_ct_prefetch_entry(ct, sl_ct_hash(ct, &k), 100);
+	sl_ct_prefetch_entry(ct, sl_ct_hash(ct, &absent), 100);
 	struct sl_ct_entry *h = look(ct, &k, 200);
 	ck_assert_ptr_eq(h, e);
 	ck_assert_uint_eq(h->backend, 3);
@@ -484,6 +489,89 @@ START_TEST(test_initial_state)
 }
 END_TEST
 
+/*
+ * A key goes to its preferred way (the hash's top three bits) when that way
+ * is free, whatever the order of inserts: the pipeline prefetches that entry
+ * line with the bucket. Eight keys of one bucket with distinct preferred
+ * ways, inserted from the highest preferred way down (first-free placement
+ * would put them in the reverse ways), each end up in their own.
+ */
+START_TEST(test_preferred_way)
+{
+	struct sl_ct *ct = make(8, 0); /* one bucket */
+	struct sl_flow_key keys[8];
+	struct sl_ct_entry *e[8];
+	unsigned have = 0;
+
+	for (uint32_t i = 0; have != 0xff && i < 100000; i++) {
+		struct sl_flow_key k = key_rand(i);
+		unsigned w = sl_ct_hash(ct, &k) >> 29;
+
+		if (!(have & 1u << w)) {
+			have |= 1u << w;
+			keys[w] = k;
+		}
+	}
+	ck_assert_uint_eq(have, 0xff);
+	for (int w = 7; w >= 0; w--)
+		e[w] = ins(ct, &keys[w], 1000, SL_CT_UDP);
+	/* Way w's entry is the w-th of the bucket's eight consecutive entries. */
+	for (unsigned w = 0; w < 8; w++) {
+		ck_assert_ptr_eq(e[w], e[0] + w);
+		ck_assert_ptr_eq(look(ct, &keys[w], 1001), e[w]);
+	}
+	/* A key whose preferred way is taken goes to a free one: here, none is
+	 * left, so it evicts the stalest (all equal: the lowest way). */
+	struct sl_flow_key extra = key4(1, IPPROTO_UDP);
+	ck_assert_ptr_eq(ins(ct, &extra, 1002, SL_CT_UDP), e[0]);
+	ck_assert_uint_eq(sl_ct_stats(ct)->evictions, 1);
+	sl_ct_free(ct);
+}
+END_TEST
+
+/*
+ * A hit refreshes the expiry in the entry only (the bucket's copy lags): a
+ * flow kept alive by hits alone must still count as live, survive the sweep
+ * and not be taken for the stalest by an eviction, though its copy ties
+ * with the others' and its way (0) comes first among ties.
+ */
+START_TEST(test_hits_keep_flow_alive)
+{
+	struct sl_ct *ct = make(8, 0); /* one bucket */
+	struct sl_ct_entry *e[8];
+	struct sl_flow_key k[8];
+	uint32_t z = 0;
+
+	for (uint32_t i = 0; i < 8; i++) {
+		k[i] = key4(i, IPPROTO_UDP);
+		e[i] = ins(ct, &k[i], 0, SL_CT_UDP); /* expire at T_UDP */
+		z = e[i] < e[z] ? i : z;	     /* k[z] is in way 0 */
+	}
+	ck_assert_ptr_eq(look(ct, &k[z], 20000), e[z]); /* now expires at 20000 + T_UDP */
+
+	struct sl_flow_key n = key4(100, IPPROTO_UDP);
+	struct sl_ct_entry *en = ins(ct, &n, 25000, SL_CT_UDP);
+	ck_assert_ptr_nonnull(en);
+	ck_assert_ptr_ne(en, e[z]);
+	ck_assert_uint_eq(sl_ct_stats(ct)->evictions, 1);
+	ck_assert_ptr_eq(look(ct, &k[z], 25001), e[z]);
+
+	/* At 52000 the six other originals have expired; k[z] (25001 + T_UDP)
+	 * and n (55000) have not, though k[z]'s copy in the bucket says
+	 * otherwise (the eviction above brought it to 50000, the hit at 25001
+	 * moved the entry on alone). */
+	ck_assert_uint_eq(sl_ct_count(ct, 52000), 2);
+	ck_assert_uint_eq(sl_ct_sweep(ct, 52000, 1), 6);
+	ck_assert_uint_eq(sl_ct_count(ct, 52000), 2);
+	ck_assert_ptr_eq(look(ct, &k[z], 52001), e[z]);
+	ck_assert_ptr_eq(look(ct, &n, 52001), en);
+	for (uint32_t i = 0; i < 8; i++)
+		if (i != z && e[i] != en)
+			ck_assert_ptr_null(look(ct, &k[i], 52001));
+	sl_ct_free(ct);
+}
+END_TEST
+
 /* A capacity of 8 is one bucket: every key lands in it. */
 START_TEST(test_evict_stalest)
 {
@@ -773,6 +861,34 @@ START_TEST(test_fill_1m)
 }
 END_TEST
 
+/*
+ * sl_ct_init() on memory that held a table (a restart reusing its hugepage
+ * memory): nothing of the old table may hit, though a lookup reads a key's
+ * preferred entry without its bucket.
+ */
+START_TEST(test_init_clears_reused_memory)
+{
+	struct sl_ct_config cfg = test_config(64, 0);
+	size_t size = sl_ct_mem_size(cfg.capacity);
+	void *mem = aligned_alloc(64, size);
+	struct sl_flow_key k[20];
+
+	ck_assert_ptr_nonnull(mem);
+	struct sl_ct *ct = sl_ct_init(mem, &cfg);
+	ck_assert_ptr_nonnull(ct);
+	for (uint32_t i = 0; i < 20; i++) {
+		k[i] = key4(i, IPPROTO_TCP);
+		ck_assert_ptr_nonnull(ins(ct, &k[i], 0, SL_CT_TCP_EST));
+	}
+	ct = sl_ct_init(mem, &cfg);
+	ck_assert_ptr_nonnull(ct);
+	for (uint32_t i = 0; i < 20; i++)
+		ck_assert_ptr_null(look(ct, &k[i], 1));
+	ck_assert_uint_eq(sl_ct_count(ct, 1), 0);
+	free(mem);
+}
+END_TEST
+
 /* 16M entries: 1.1 GiB, offsets past 2^30 bytes. */
 START_TEST(test_large_table)
 {
@@ -923,6 +1039,8 @@ conntrack_suite(void)
 	SL_TCASE(s, test_clock_wraparound);
 	SL_TCASE(s, test_update_transitions);
 	SL_TCASE(s, test_initial_state);
+	SL_TCASE(s, test_preferred_way);
+	SL_TCASE(s, test_hits_keep_flow_alive);
 	SL_TCASE(s, test_evict_stalest);
 	SL_TCASE(s, test_reuse_expired_before_evict);
 	SL_TCASE(s, test_syn_cap);
@@ -933,6 +1051,7 @@ conntrack_suite(void)
 	SL_TCASE(s, test_fill_1m);
 	SL_TCASE(s, test_large_table);
 	SL_TCASE(s, test_count_delete);
+	SL_TCASE(s, test_init_clears_reused_memory);
 	SL_TCASE(s, test_sweep);
 	SL_TCASE(s, test_update_needed_matches_update);
 	return s;

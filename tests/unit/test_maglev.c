@@ -521,6 +521,146 @@ START_TEST(test_ipv6_backends)
 }
 END_TEST
 
+/* The digest's definition (maglev.h), written out independently: FNV-1a 64. */
+static uint64_t
+ref_digest(const uint32_t *t, uint32_t size, const struct sl_maglev_backend *b, uint32_t n)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	uint8_t buf[17];
+
+#define FEED(p, len)                                                                               \
+	do {                                                                                       \
+		for (size_t k_ = 0; k_ < (len); k_++)                                              \
+			h = (h ^ (p)[k_]) * 0x100000001b3ull;                                      \
+	} while (0)
+	buf[0] = (uint8_t)(size >> 24);
+	buf[1] = (uint8_t)(size >> 16);
+	buf[2] = (uint8_t)(size >> 8);
+	buf[3] = (uint8_t)size;
+	FEED(buf, 4);
+	for (uint32_t s = 0; s < size; s++) {
+		uint32_t i = 0;
+
+		if (t[s] == SL_MAGLEV_NONE) {
+			buf[0] = 0;
+			FEED(buf, 1);
+			continue;
+		}
+		while (i < n && b[i].value != t[s])
+			i++;
+		ck_assert_uint_lt(i, n);
+		buf[0] = b[i].id.family;
+		size_t alen = b[i].id.family == SL_FAMILY_IPV6 ? 16 : 4;
+		memcpy(buf + 1, b[i].id.addr.b, alen);
+		FEED(buf, 1 + alen);
+	}
+#undef FEED
+	return h;
+}
+
+static uint64_t
+digest_ok(const uint32_t *t, uint32_t size, const struct sl_maglev_backend *b, uint32_t n)
+{
+	uint64_t d = 0;
+
+	ck_assert_int_eq(sl_maglev_digest(t, size, b, n, &d), 0);
+	return d;
+}
+
+/*
+ * Two nodes with the same config: the backends come in another order and get
+ * other values (the dataplane's slot numbers), yet the digest is the same;
+ * it matches the definition written out above, also with IPv6 backends and
+ * empty slots.
+ */
+START_TEST(test_digest_same_config)
+{
+	const uint32_t n = 50, m = 1009;
+	struct sl_maglev_backend *a = v4_backends(n), *b = v4_backends(n);
+	uint32_t *ta = new_table(M_DEFAULT), *tb = new_table(M_DEFAULT), s = 7;
+
+	for (uint32_t i = 0; i < n; i++)
+		a[i].weight = 1 + prng(&s) % 50;
+	/* b: a reversed, with unrelated values. */
+	for (uint32_t i = 0; i < n; i++) {
+		b[i] = a[n - 1 - i];
+		b[i].value = 1000 + 7 * i;
+	}
+	build_ok(ta, M_DEFAULT, a, n, 11);
+	build_ok(tb, M_DEFAULT, b, n, 11);
+	ck_assert(memcmp(ta, tb, M_DEFAULT * sizeof(*ta)) != 0); /* other values... */
+	uint64_t da = digest_ok(ta, M_DEFAULT, a, n);
+	ck_assert_uint_eq(da, digest_ok(tb, M_DEFAULT, b, n)); /* ...same backends */
+	ck_assert_uint_eq(da, ref_digest(ta, M_DEFAULT, a, n));
+
+	/* IPv6 backends and empty slots, on a small table. */
+	uint32_t *t6 = new_table(m);
+	for (uint32_t i = 0; i < 4; i++) {
+		memset(&a[i].id.addr, 0, sizeof(a[i].id.addr));
+		a[i].id.addr.w[0] = htonl(0x20010db8);
+		a[i].id.addr.w[3] = htonl(i + 1);
+		a[i].id.family = SL_FAMILY_IPV6;
+	}
+	build_ok(t6, m, a, 8, 11);
+	t6[3] = SL_MAGLEV_NONE;
+	ck_assert_uint_eq(digest_ok(t6, m, a, 8), ref_digest(t6, m, a, 8));
+	free(t6);
+	free(tb);
+	free(ta);
+	free(b);
+	free(a);
+}
+END_TEST
+
+/* A changed weight, address or seed moves slots, and so the digest. */
+START_TEST(test_digest_changes)
+{
+	const uint32_t n = 20;
+	struct sl_maglev_backend *b = v4_backends(n);
+	uint32_t *t = new_table(M_DEFAULT);
+
+	build_ok(t, M_DEFAULT, b, n, 3);
+	uint64_t d0 = digest_ok(t, M_DEFAULT, b, n);
+	b[4].weight = 2;
+	build_ok(t, M_DEFAULT, b, n, 3);
+	uint64_t d1 = digest_ok(t, M_DEFAULT, b, n);
+	ck_assert_uint_ne(d1, d0);
+	b[4].weight = 1;
+	build_ok(t, M_DEFAULT, b, n, 3);
+	ck_assert_uint_eq(digest_ok(t, M_DEFAULT, b, n), d0);
+	/* Same slots, another address for one backend. */
+	struct sl_maglev_backend keep = b[9];
+	b[9].id.addr.v4 = htonl(0xc0a80909);
+	ck_assert_uint_ne(digest_ok(t, M_DEFAULT, b, n), d0);
+	b[9] = keep;
+	ck_assert_uint_eq(digest_ok(t, M_DEFAULT, b, n), d0);
+	/* Another seed. */
+	build_ok(t, M_DEFAULT, b, n, 4);
+	ck_assert_uint_ne(digest_ok(t, M_DEFAULT, b, n), d0);
+	free(t);
+	free(b);
+}
+END_TEST
+
+/* Values the backends do not have, shared values, bad arguments. */
+START_TEST(test_digest_bad_input)
+{
+	struct sl_maglev_backend *b = v4_backends(3);
+	uint32_t t[7] = {1, 2, 3, 1, 2, 3, 1};
+	uint64_t d = 42;
+
+	ck_assert_int_eq(sl_maglev_digest(t, 7, b, 2, &d), -EINVAL); /* value 3 unknown */
+	ck_assert_int_eq(sl_maglev_digest(NULL, 7, b, 3, &d), -EINVAL);
+	ck_assert_int_eq(sl_maglev_digest(t, 7, b, 3, NULL), -EINVAL);
+	ck_assert_int_eq(sl_maglev_digest(t, 0, b, 3, &d), -EINVAL);
+	ck_assert_int_eq(sl_maglev_digest(t, 7, NULL, 3, &d), -EINVAL);
+	b[1].value = 1;
+	ck_assert_int_eq(sl_maglev_digest(t, 7, b, 3, &d), -EINVAL); /* value 1 twice */
+	ck_assert_uint_eq(d, 42);
+	free(b);
+}
+END_TEST
+
 START_TEST(test_slot_in_range)
 {
 	static const uint32_t sizes[] = {
@@ -560,6 +700,9 @@ maglev_suite(void)
 	SL_TCASE(s, test_port_is_part_of_id);
 	SL_TCASE(s, test_ipv6_backends);
 	SL_TCASE(s, test_slot_in_range);
+	SL_TCASE(s, test_digest_same_config);
+	SL_TCASE(s, test_digest_changes);
+	SL_TCASE(s, test_digest_bad_input);
 	return s;
 }
 
