@@ -421,6 +421,10 @@ def test_history_and_rollback(sld, tmp_path):
     assert "10.0.1.2" in rows[1] and "uid:" in rows[1]
     h = json.loads(sld.lbadm("history", "--limit", "2", json_out=True).stdout)
     assert [e["version"] for e in h["history"]] == [3, 2]
+    # The API's bounds (1..10000): a usage error here, not a refusal from sluiced.
+    assert sld.lbadm("history", "--limit", "10000").returncode == 0
+    p = sld.lbadm("history", "--limit", "10001")
+    assert p.returncode == 2 and "1..10000" in p.stderr, p.stderr
     p = sld.lbadm("history", "1")
     assert p.stdout.startswith("# version 1,")
     assert json.loads(p.stdout.split("\n", 1)[1]) == v1

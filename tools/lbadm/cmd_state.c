@@ -78,9 +78,9 @@ parse(struct state_opts *o, const char *allowed, int argc, char **argv, const ch
 			o->expect = (long long)v;
 			break;
 		case O_LIMIT:
-			if (lb_parse_uint(optarg, 1, 100000, &v) < 0)
+			if (lb_parse_uint(optarg, 1, 10000, &v) < 0)
 				return lb_usage(lb_verb,
-					"--limit: '%s' is not a number in 1..100000", optarg);
+					"--limit: '%s' is not a number in 1..10000", optarg);
 			o->limit = v;
 			break;
 		}
