@@ -29,6 +29,7 @@
 
 #include <sluice/ctl.h>
 #include <sluice/filter.h>
+#include <sluice/num.h>
 
 #include "dp.h"
 
@@ -81,10 +82,8 @@ usage(FILE *f)
 static int
 parse_u32(const char *opt, const char *s, uint32_t max, uint32_t *out)
 {
-	char *end;
-	errno = 0;
-	unsigned long v = strtoul(s, &end, 10);
-	if (errno || *end || !*s || v > max || s[0] == '-') {
+	uint64_t v;
+	if (sl_parse_uint(s, 10, 0, max, &v) < 0) {
 		fprintf(stderr, "sluice-dp: %s: '%s' is not a number in 0..%u\n", opt, s, max);
 		return -EINVAL;
 	}
