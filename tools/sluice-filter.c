@@ -30,10 +30,8 @@
 #include <jansson.h>
 
 #include <sluice/filter.h>
+#include <sluice/paths.h>
 
-#ifndef SL_XDP_FRONT_OBJ
-#define SL_XDP_FRONT_OBJ "/usr/lib/sluice/xdp_front.bpf.o"
-#endif
 
 enum {
 	EXIT_SYS = 1,
@@ -261,7 +259,7 @@ prefix_eq(const struct sl_filter_prefix *a, const struct sl_filter_prefix *b)
 static int
 cmd_load(struct cmd_ctx *c)
 {
-	const char *obj = SL_XDP_FRONT_OBJ;
+	const char *obj = sl_xdp_front_obj_default();
 	uint32_t flags = XDP_FLAGS_UPDATE_IF_NOEXIST;
 	struct sl_filter *f;
 	int prog_fd, rc;
