@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Trials (one timed run at one offered rate, summed over the threads), the
+ * RFC 2544-style search over them, and their reports.
+ */
+#ifndef SL_PG_TRIAL_H
+#define SL_PG_TRIAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <jansson.h>
+
+#include "run.h"
+
+struct pg_opts {
+	double rate_pps;   /* 0: flat out */
+	double duration_s; /* per trial */
+	uint64_t count;	   /* packets per thread per trial; 0: by duration */
+	bool warmup;
+	bool search;
+	double resolution;   /* search stops when (hi - lo) <= resolution * hi */
+	unsigned max_trials; /* per search */
+	double pdr_loss;     /* the second search's loss threshold (0.001 = 0.1%) */
+	double loads[16];    /* latency trials at these fractions of the zero-loss rate */
+	unsigned n_loads;
+	bool sync; /* wait for a line on stdin before each trial */
+	double drain_quiet_ms, drain_max_ms;
+	uint64_t tsc_hz;
+};
+
+struct pg_trial {
+	char kind[16]; /* warmup, fixed, flat, ndr, pdr, load */
+	unsigned index;
+	uint8_t tag;
+	double target_pps; /* 0: flat out */
+	double duration_s; /* TX time, the longest thread's */
+	struct pg_tctr sum;
+	uint64_t fwd_offered, fwd_rx; /* streams expected to come back */
+	double offered_pps, sent_pps, fwd_pps, loss;
+	bool gen_limited;
+};
+
+/* Run one trial (or the warm-up) on every thread and sum it. @return 0, or -EPIPE when
+ * --sync's stdin closed. */
+int pg_trial_run(const struct pg_opts *o, const struct pg_profile *p, const char *kind,
+	double rate_pps, struct pg_trial *t);
+
+/* report.c */
+json_t *pg_trial_json(const struct pg_trial *t, const struct pg_profile *p, uint64_t hz);
+json_t *pg_profile_json(const struct pg_profile *p);
+void pg_table_header(FILE *f);
+void pg_table_row(FILE *f, const struct pg_trial *t, uint64_t hz);
+void pg_table_streams(FILE *f, const struct pg_trial *t, const struct pg_profile *p, uint64_t hz);
+
+#endif /* SL_PG_TRIAL_H */
