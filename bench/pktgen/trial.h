@@ -22,6 +22,7 @@ struct pg_opts {
 	bool search;
 	double resolution;   /* search stops when (hi - lo) <= resolution * hi */
 	unsigned max_trials; /* per search */
+	unsigned retries;    /* repeats of a failed search trial */
 	double pdr_loss;     /* the second search's loss threshold (0.001 = 0.1%) */
 	double loads[16];    /* latency trials at these fractions of the zero-loss rate */
 	unsigned n_loads;

@@ -350,7 +350,7 @@ int
 pg_thread_main(void *arg)
 {
 	struct pg_thread *th = arg;
-	uint32_t seen = __atomic_load_n(&pg_ctl.seq, __ATOMIC_ACQUIRE);
+	uint32_t seen = 0; /* seq starts at 0; a command published before we got here still runs */
 	unsigned idle = 0;
 
 	for (;;) {

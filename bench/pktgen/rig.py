@@ -1,0 +1,363 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""The benchmark rig: sluice-pktgen on one end of a memif link, the device
+under test (sluice-dp, or dpdk-testpmd in io-forward mode as the reference)
+on the other. The DUT is the memif server, the generator the client.
+
+    sluice-pktgen (client)  ==memif==  sluice-dp | dpdk-testpmd (server)
+      main lcore: trials              main lcore: control socket / stats
+      worker lcore(s): TX+RX          worker lcore(s): forward, one queue each
+
+The DUT sends every packet back on the link it came from (sluice-dp is
+one-armed: IP-in-IP towards its next hop; testpmd io returns it as is), so
+the generator counts what came back on its own RX queues.
+
+Every name carries this process's id (slpg<pid>r<n>: DPDK file prefixes, the
+work directory, the memif socket), so runs never collide; close() stops the
+processes it started (by their Popen), and removes the directories and
+hugepage files of its prefixes. cleanup_stale() removes those of dead runs.
+
+Used by bench/pktgen/bench.py (the benchmark) and tests/pktgen (the smoke
+test). Debian's /usr/bin/python3, as root.
+"""
+
+import glob
+import json
+import os
+import queue
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+PREFIX = "slpg"
+HUGEPAGES = "/sys/kernel/mm/hugepages/hugepages-2048kB"
+TESTPMD = "/usr/bin/dpdk-testpmd"
+
+
+class RigError(RuntimeError):
+    pass
+
+
+def log(msg):
+    print(f"[pktgen] {msg}", file=sys.stderr, flush=True)
+
+
+def pid_alive(pid):
+    try:
+        os.kill(pid, 0)
+        return True
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+
+
+def stop(proc, sig=signal.SIGINT, timeout=15.0):
+    """Stop a process we started: @sig, wait, then SIGKILL."""
+    if proc is None or proc.poll() is not None:
+        return
+    proc.send_signal(sig)
+    try:
+        proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(10)
+
+
+def cleanup_stale():
+    """DPDK runtime dirs, hugepage files and work dirs of slpg runs whose process is gone."""
+    def owner(name):
+        digits = name[len(PREFIX):].split("r")[0].split("-")[0]
+        return int(digits) if digits.isdigit() else None
+
+    for pattern in (f"/var/run/dpdk/{PREFIX}*", f"/dev/hugepages/{PREFIX}*",
+                    os.path.join(tempfile.gettempdir(), f"{PREFIX}*-*")):
+        for path in glob.glob(pattern):
+            pid = owner(os.path.basename(path))
+            if pid is not None and not pid_alive(pid):
+                if os.path.isdir(path):
+                    shutil.rmtree(path, ignore_errors=True)
+                else:
+                    try:
+                        os.unlink(path)
+                    except OSError:
+                        pass
+
+
+def ensure_hugepages(want_free):
+    """Grow the 2 MiB hugepage pool until @want_free pages are free (other DPDK
+    processes may hold some), and mount hugetlbfs at /dev/hugepages."""
+    total = int(open(f"{HUGEPAGES}/nr_hugepages").read())
+    free = int(open(f"{HUGEPAGES}/free_hugepages").read())
+    if free < want_free:
+        with open(f"{HUGEPAGES}/nr_hugepages", "w") as f:
+            f.write(str(total + want_free - free))
+    free = int(open(f"{HUGEPAGES}/free_hugepages").read())
+    if free < want_free:
+        raise RigError(f"only {free} free 2 MiB hugepages, need {want_free} "
+                       f"(memory too fragmented or too small?)")
+    os.makedirs("/dev/hugepages", exist_ok=True)
+    if subprocess.run(["mountpoint", "-q", "/dev/hugepages"]).returncode != 0:
+        subprocess.run(["mount", "-t", "hugetlbfs", "nodev", "/dev/hugepages"], check=True)
+
+
+def telemetry(file_prefix, cmd, timeout=5.0):
+    """One DPDK telemetry command; returns the value under the command's key."""
+    path = f"/var/run/dpdk/{file_prefix}/dpdk_telemetry.v2"
+    with socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET) as s:
+        s.settimeout(timeout)
+        s.connect(path)
+        hello = json.loads(s.recv(16384))
+        s.send(cmd.encode())
+        reply = json.loads(s.recv(max(1 << 20, hello.get("max_output_len", 0))))
+    if not isinstance(reply, dict) or len(reply) != 1:
+        raise RigError(f"telemetry {cmd}: unexpected reply {reply!r}")
+    return next(iter(reply.values()))
+
+
+def cpu_plan(threads, ncpu=None):
+    """Where each thread runs, as EAL --lcores maps.
+
+    With 2 * threads + 1 CPUs or more: both main lcores on CPU 0, generator
+    workers on CPUs 1..T, DUT workers on T+1..2T. On a 2-CPU machine with one
+    thread: generator main and worker and the DUT's main on CPU 0, the DUT's
+    worker alone on CPU 1 (both main lcores sleep: the generator's waits for
+    its worker, the DUT's polls its control socket or prints stats)."""
+    ncpu = ncpu or os.cpu_count()
+    if threads < 1:
+        raise RigError("threads must be at least 1")
+    if ncpu >= 2 * threads + 1:
+        gen = [0] + list(range(1, threads + 1))
+        dut = [0] + list(range(threads + 1, 2 * threads + 1))
+        shared = False
+    elif threads == 1 and ncpu >= 2:
+        gen, dut, shared = [0, 0], [0, 1], True
+    else:
+        raise RigError(f"{threads} threads need {2 * threads + 1} CPUs (or 1 thread on 2 "
+                       f"CPUs); this machine has {ncpu}")
+    lc = lambda cpus: ",".join(f"{i}@{c}" for i, c in enumerate(cpus))  # noqa: E731
+    return {"generator": lc(gen), "dut": lc(dut), "shared_cpu0": shared,
+            "generator_cpus": gen, "dut_cpus": dut}
+
+
+def delta(before, after):
+    """after - before, for the numbers of two nested dicts of the same shape."""
+    if isinstance(after, dict):
+        return {k: delta(before.get(k, 0) if isinstance(before, dict) else 0, v)
+                for k, v in after.items()}
+    if isinstance(after, (int, float)) and not isinstance(after, bool):
+        return after - (before if isinstance(before, (int, float)) else 0)
+    return after
+
+
+class Dut:
+    """A running device under test: sluice-dp or testpmd, memif server."""
+
+    def __init__(self, kind, prefix, proc, log_path, workers):
+        self.kind, self.prefix, self.proc, self.log_path = kind, prefix, proc, log_path
+        self.workers = workers
+
+    def alive(self):
+        return self.proc.poll() is None
+
+    def log_tail(self, n=40):
+        try:
+            return "".join(open(self.log_path, errors="replace").readlines()[-n:])
+        except OSError:
+            return ""
+
+    def snapshot(self):
+        """Counters now: the port's (both DUTs) and sluice-dp's own."""
+        st = telemetry(self.prefix, "/ethdev/stats,0")
+        snap = {"port": {k: st[k] for k in ("ipackets", "opackets", "ibytes", "obytes",
+                                             "imissed", "ierrors", "oerrors", "rx_nombuf")}}
+        if self.kind == "sluice":
+            w = telemetry(self.prefix, "/sluice/workers")
+            fields = w["fields"].split()
+            tot = dict.fromkeys(fields, 0)
+            for name, vals in w.items():
+                if name.startswith("worker"):
+                    for f, v in zip(fields, vals):
+                        tot[f] += v
+            snap["workers"] = tot
+            snap["drops"] = telemetry(self.prefix, "/sluice/drops")
+            ct = telemetry(self.prefix, "/sluice/conntrack")
+            snap["conntrack"] = {k: v for k, v in ct.items() if isinstance(v, (int, float))}
+        return snap
+
+
+class Rig:
+    _count = 0
+
+    def __init__(self, build, threads=1, zero_copy=False, rsize=10, keep=False, ncpu=None):
+        Rig._count += 1
+        self.tag = f"{PREFIX}{os.getpid()}r{Rig._count}"
+        self.build = build
+        self.threads = threads
+        self.zero_copy = zero_copy
+        self.rsize = rsize
+        self.keep = keep
+        self.plan = cpu_plan(threads, ncpu)
+        self.dir = tempfile.mkdtemp(prefix=f"{self.tag}-")
+        # DPDK 22.11's memif makes an abstract socket by default: this is its name, not a file.
+        self.sock = os.path.join(self.dir, "memif.sock")
+        self.dut = None
+        self.procs = []
+        self.pktgen = os.path.join(build, "bench", "pktgen", "sluice-pktgen")
+        self.sluice_dp = os.path.join(build, "dataplane", "sluice-dp")
+        for path in (self.pktgen, self.sluice_dp):
+            if not os.access(path, os.X_OK):
+                raise RigError(f"{path} not found: build first (ninja -C {build})")
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def _spawn(self, argv, log_name):
+        path = os.path.join(self.dir, log_name)
+        with open(path, "w") as logf:
+            proc = subprocess.Popen(argv, stdout=logf, stderr=subprocess.STDOUT,
+                                    stdin=subprocess.DEVNULL)
+        self.procs.append(proc)
+        return proc, path
+
+    def _wait_for(self, path, proc, what, log_path, timeout=60):
+        deadline = time.monotonic() + timeout
+        while not os.path.exists(path):
+            if proc.poll() is not None or time.monotonic() > deadline:
+                tail = "".join(open(log_path, errors="replace").readlines()[-30:])
+                raise RigError(f"{what} did not start:\n{tail}")
+            time.sleep(0.05)
+
+    def start_sluice(self, config, idle_sleep_us=0):
+        """sluice-dp with @config (a dict) as memif server, busy polling."""
+        self.stop_dut()
+        cfg = os.path.join(self.dir, "dp.json")
+        with open(cfg, "w") as f:
+            json.dump(config, f)
+        prefix = f"{self.tag}dut"
+        ctl = os.path.join(self.dir, "dp.sock")
+        argv = [self.sluice_dp, "--lcores", self.plan["dut"], "--no-pci",
+                "--file-prefix", prefix, "--vdev", f"net_memif0,role=server,socket={self.sock},id=0",
+                "--", "-c", cfg, "-s", ctl, "--idle-sleep-us", str(idle_sleep_us)]
+        proc, logp = self._spawn(argv, "sluice-dp.log")
+        self._wait_for(ctl, proc, "sluice-dp", logp)
+        self.dut = Dut("sluice", prefix, proc, logp, self.threads)
+        return self.dut
+
+    def start_testpmd(self):
+        """dpdk-testpmd in io-forward mode, one port looped onto itself, as memif server."""
+        self.stop_dut()
+        if not os.access(TESTPMD, os.X_OK):
+            raise RigError(f"{TESTPMD} not found (Debian package dpdk)")
+        prefix = f"{self.tag}dut"
+        t = str(self.threads)
+        argv = [TESTPMD, "--lcores", self.plan["dut"], "--no-pci", "--file-prefix", prefix,
+                "--vdev", f"net_memif0,role=server,socket={self.sock},id=0", "--",
+                "--forward-mode=io", "--port-topology=loop", f"--nb-cores={t}",
+                f"--rxq={t}", f"--txq={t}", "--burst=32", "--stats-period=3600"]
+        proc, logp = self._spawn(argv, "testpmd.log")
+        # The memif listener (an abstract socket: no file) is made while EAL probes the
+        # vdev, before telemetry starts: once telemetry answers, the client can connect.
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                telemetry(prefix, "/ethdev/stats,0")
+                break
+            except (OSError, RigError, ValueError):
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RigError("dpdk-testpmd did not start:\n" +
+                                   "".join(open(logp, errors="replace").readlines()[-30:]))
+                time.sleep(0.1)
+        self.dut = Dut("testpmd", prefix, proc, logp, self.threads)
+        return self.dut
+
+    def stop_dut(self):
+        if self.dut:
+            stop(self.dut.proc)
+            self._rm_prefix(self.dut.prefix)
+            self.dut = None
+
+    def pktgen_argv(self, args):
+        vdev = f"net_memif0,role=client,socket={self.sock},id=0,rsize={self.rsize}"
+        eal = [self.pktgen, "--lcores", self.plan["generator"], "--no-pci",
+               "--file-prefix", f"{self.tag}gen", "--log-level", "pmd.net.memif:warning"]
+        if self.zero_copy:
+            vdev += ",zero-copy=yes"
+            eal.append("--single-file-segments")
+        return eal + ["--vdev", vdev, "--"] + list(args)
+
+    def run_pktgen(self, args, name="pktgen", timeout=1800):
+        """Run sluice-pktgen against the DUT in --sync mode: the DUT's counters
+        are read before and after every trial. @return (report, dut_deltas by
+        trial index)."""
+        out = os.path.join(self.dir, f"{name}.json")
+        argv = self.pktgen_argv(list(args) + ["--sync", "-q", "-j", out])
+        logp = os.path.join(self.dir, f"{name}.log")
+        with open(logp, "w") as logf:
+            proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                    stderr=logf, text=True, bufsize=1)
+        self.procs.append(proc)
+        # A reader thread: select() on a buffered pipe misses lines already read ahead.
+        lines = queue.Queue()
+        reader = threading.Thread(target=self._read_lines, args=(proc.stdout, lines), daemon=True)
+        reader.start()
+        deltas, before = {}, None
+        deadline = time.monotonic() + timeout
+        try:
+            while True:
+                left = deadline - time.monotonic()
+                try:
+                    line = lines.get(timeout=max(0.1, min(left, 300)))
+                except queue.Empty:
+                    raise RigError(f"sluice-pktgen silent for 300 s or over {timeout} s")
+                if line is None:
+                    break
+                try:
+                    ev = json.loads(line)
+                except ValueError:
+                    continue
+                if ev.get("event") == "ready":
+                    before = self.dut.snapshot() if self.dut else None
+                    proc.stdin.write("\n")
+                    proc.stdin.flush()
+                elif ev.get("event") == "trial" and before is not None:
+                    deltas[ev["trial"]["index"]] = delta(before, self.dut.snapshot())
+            rc = proc.wait(60)
+        finally:
+            stop(proc, signal.SIGKILL)
+        if rc != 0:
+            tail = "".join(open(logp, errors="replace").readlines()[-30:])
+            raise RigError(f"sluice-pktgen exited {rc}:\n{tail}")
+        with open(out) as f:
+            return json.load(f), deltas
+
+    @staticmethod
+    def _read_lines(f, q):
+        for line in f:
+            q.put(line)
+        q.put(None)
+
+    def _rm_prefix(self, prefix):
+        shutil.rmtree(f"/var/run/dpdk/{prefix}", ignore_errors=True)
+        for f in glob.glob(f"/dev/hugepages/{prefix}map_*"):
+            try:
+                os.unlink(f)
+            except OSError:
+                pass
+
+    def close(self):
+        for p in reversed(self.procs):
+            stop(p, signal.SIGINT, timeout=10)
+        self.procs = []
+        self.dut = None
+        for suffix in ("dut", "gen"):
+            self._rm_prefix(f"{self.tag}{suffix}")
+        if not self.keep:
+            shutil.rmtree(self.dir, ignore_errors=True)
