@@ -232,18 +232,38 @@ def run_scenario(name, a, rig, out_dir):
             if dut_log and a.keep:
                 run["dut_log_tail"] = dut_log
             runs.append(run)
-    ref = {}
-    for r in runs:
-        if r["dut"] == "testpmd" and "summary" in r:
-            ref[r["label"]] = r["summary"]
+    return runs
+
+
+def add_ratios(runs):
+    """Sluice's rates as a ratio of testpmd's on the same (scenario, flows)."""
+    ref = {(r["scenario"], r["label"]): r["summary"] for r in runs
+           if r["dut"] == "testpmd" and r.get("summary")}
     for r in runs:
         s = r.get("summary")
-        if r["dut"] == "sluice" and s and r["label"] in ref:
-            t = ref[r["label"]]
+        t = ref.get((r["scenario"], r["label"]))
+        if r["dut"] == "sluice" and s and t:
             s["ratio_zero_loss"] = (s["zero_loss_mpps"] / t["zero_loss_mpps"]
                                     if t["zero_loss_mpps"] else None)
             s["ratio_flat"] = (s["flat_forwarded_mpps"] / t["flat_forwarded_mpps"]
                                if t["flat_forwarded_mpps"] else None)
+
+
+def load_runs(out_dir):
+    """Every run of every scenario JSON in @out_dir, in scenario, flows, DUT order."""
+    runs = []
+    for name in sorted(os.listdir(out_dir)):
+        if not name.endswith(".json"):
+            continue
+        try:
+            with open(os.path.join(out_dir, name)) as f:
+                doc = json.load(f)
+        except (OSError, ValueError):
+            continue
+        if isinstance(doc, dict) and doc.get("scenario") in SCENARIOS:
+            runs += doc.get("runs", [])
+    order = {n: i for i, n in enumerate(SCENARIOS)}
+    runs.sort(key=lambda r: (order[r["scenario"]], r["flows"], r["dut"] != "sluice"))
     return runs
 
 
@@ -399,7 +419,8 @@ def parse_args(argv):
                     help="repeat a search trial that lost packets up to N times (default 2)")
     ap.add_argument("--zero-copy", action="store_true",
                     help="generator's memif in zero-copy mode")
-    ap.add_argument("--rsize", type=int, default=10, help="memif ring size, log2 (default 10)")
+    ap.add_argument("--rsize", type=int, default=12,
+                    help="memif ring size, log2 (default 12: 4096 descriptors)")
     ap.add_argument("--keep", action="store_true", help="keep the rig's work directory and logs")
     ap.add_argument("--quick", action="store_true",
                     help="a short run: 0.2 s trials, 5%% resolution, loads 50,100")
@@ -441,7 +462,7 @@ def main(argv):
     os.makedirs(out_dir, exist_ok=True)
     rigmod.cleanup_stale()
     scenarios = SCENARIOS if a.scenario == "all" else (a.scenario,)
-    all_runs = []
+    written = []
     with Rig(a.build, threads=a.threads, zero_copy=a.zero_copy, rsize=a.rsize,
              keep=a.keep) as rig:
         log(f"rig {rig.tag}: generator lcores {rig.plan['generator']}, DUT lcores "
@@ -449,7 +470,6 @@ def main(argv):
         for name in scenarios:
             started = datetime.datetime.now()
             runs = run_scenario(name, a, rig, out_dir)
-            all_runs += runs
             doc = {"scenario": name, "command": ["bench/pktgen.sh"] + argv,
                    "started": started.isoformat(timespec="seconds"),
                    "seconds": round((datetime.datetime.now() - started).total_seconds(), 1),
@@ -458,17 +478,23 @@ def main(argv):
                                                       "zero_copy": a.zero_copy,
                                                       "memif_ring": 1 << a.rsize},
                    "runs": runs}
-            with open(os.path.join(out_dir, f"{name}.json"), "w") as f:
+            fname = name if a.flows is None else f"{name}-f{'_'.join(map(str, a.flows))}"
+            with open(os.path.join(out_dir, f"{fname}.json"), "w") as f:
                 json.dump(doc, f, indent=1)
+            written.append(f"{fname}.json")
     if a.rate:
         log(f"fixed-rate runs written to {out_dir}")
         return 0
+    # The summary and plots cover every scenario JSON in the directory, so runs
+    # made one by one (say one flow count per invocation) add up.
+    all_runs = load_runs(out_dir)
+    add_ratios(all_runs)
     md = summary_md(all_runs, a.threads)
     with open(os.path.join(out_dir, "summary.md"), "w") as f:
         f.write(md)
     made = plots(all_runs, out_dir)
     print(md)
-    print(f"results: {out_dir} ({', '.join(['summary.md'] + [s + '.json' for s in scenarios] + made)})")
+    print(f"results: {out_dir} ({', '.join(['summary.md'] + written + made)})")
     return 0
 
 

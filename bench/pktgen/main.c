@@ -474,14 +474,15 @@ search(struct run *r, const char *kind, double thr, double hi)
 	/* What earlier rate-mode trials showed: a rate passes if any trial at it passed. */
 	for (unsigned i = 0; i < r->n; i++) {
 		const struct pg_trial *t = &r->trials[i];
-		if (t->target_pps > 0 && t->loss <= thr && t->target_pps > lo) {
+		if (t->target_pps > 0 && t->loss <= thr && !t->gen_limited && t->target_pps > lo) {
 			lo = t->target_pps;
 			best = (int)i;
 		}
 	}
 	for (unsigned i = 0; i < r->n; i++) {
 		const struct pg_trial *t = &r->trials[i];
-		if (t->target_pps > lo && t->loss > thr && t->target_pps <= hi) {
+		if (t->target_pps > lo && (t->loss > thr || t->gen_limited) &&
+			t->target_pps <= hi) {
 			hi = t->target_pps;
 			hi_tried = true;
 		}
@@ -493,11 +494,13 @@ search(struct run *r, const char *kind, double thr, double hi)
 		int idx = trial(r, kind, rate);
 		/* A failed trial is repeated (--retries): one stall of a shared machine
 		 * should not decide the search; any attempt that passes counts. */
-		for (unsigned a = 0; idx >= 0 && r->trials[idx].loss > thr && a < o->retries; a++)
+		for (unsigned a = 0; idx >= 0 && a < o->retries &&
+				     (r->trials[idx].loss > thr || r->trials[idx].gen_limited);
+			a++)
 			idx = trial(r, kind, rate);
 		if (idx < 0)
 			return idx == -1 ? -2 : idx;
-		if (r->trials[idx].loss <= thr) {
+		if (r->trials[idx].loss <= thr && !r->trials[idx].gen_limited) {
 			lo = rate;
 			best = idx;
 		} else {

@@ -105,18 +105,62 @@ def ensure_hugepages(want_free):
         subprocess.run(["mount", "-t", "hugetlbfs", "nodev", "/dev/hugepages"], check=True)
 
 
+class Telemetry:
+    """One connection to a DPDK process's telemetry socket, kept open: a
+    connection per command can find the server still counting the previous
+    one (it takes a limited number) and get closed without a reply."""
+
+    def __init__(self, file_prefix, timeout=5.0):
+        self.path = f"/var/run/dpdk/{file_prefix}/dpdk_telemetry.v2"
+        self.timeout = timeout
+        self.sock = None
+
+    def _connect(self):
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        s.settimeout(self.timeout)
+        try:
+            s.connect(self.path)
+            hello = json.loads(s.recv(16384))
+        except (OSError, ValueError):
+            s.close()
+            raise
+        self.max_len = max(1 << 20, hello.get("max_output_len", 0))
+        self.sock = s
+
+    def __call__(self, cmd):
+        """The value under @cmd's key; one reconnect if the connection was dropped."""
+        for attempt in (0, 1):
+            if self.sock is None:
+                self._connect()
+            try:
+                self.sock.send(cmd.encode())
+                data = self.sock.recv(self.max_len)
+                if data:
+                    reply = json.loads(data)
+                    break
+            except OSError:
+                if attempt:
+                    raise
+            self.close()
+        else:
+            raise RigError(f"telemetry {cmd}: connection closed without a reply")
+        if not isinstance(reply, dict) or len(reply) != 1:
+            raise RigError(f"telemetry {cmd}: unexpected reply {reply!r}")
+        return next(iter(reply.values()))
+
+    def close(self):
+        if self.sock is not None:
+            self.sock.close()
+            self.sock = None
+
+
 def telemetry(file_prefix, cmd, timeout=5.0):
-    """One DPDK telemetry command; returns the value under the command's key."""
-    path = f"/var/run/dpdk/{file_prefix}/dpdk_telemetry.v2"
-    with socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET) as s:
-        s.settimeout(timeout)
-        s.connect(path)
-        hello = json.loads(s.recv(16384))
-        s.send(cmd.encode())
-        reply = json.loads(s.recv(max(1 << 20, hello.get("max_output_len", 0))))
-    if not isinstance(reply, dict) or len(reply) != 1:
-        raise RigError(f"telemetry {cmd}: unexpected reply {reply!r}")
-    return next(iter(reply.values()))
+    """One DPDK telemetry command on its own connection."""
+    t = Telemetry(file_prefix, timeout)
+    try:
+        return t(cmd)
+    finally:
+        t.close()
 
 
 def cpu_plan(threads, ncpu=None):
@@ -160,6 +204,7 @@ class Dut:
     def __init__(self, kind, prefix, proc, log_path, workers):
         self.kind, self.prefix, self.proc, self.log_path = kind, prefix, proc, log_path
         self.workers = workers
+        self.tel = Telemetry(prefix)
 
     def alive(self):
         return self.proc.poll() is None
@@ -172,11 +217,12 @@ class Dut:
 
     def snapshot(self):
         """Counters now: the port's (both DUTs) and sluice-dp's own."""
-        st = telemetry(self.prefix, "/ethdev/stats,0")
+        tel = self.tel
+        st = tel("/ethdev/stats,0")
         snap = {"port": {k: st[k] for k in ("ipackets", "opackets", "ibytes", "obytes",
                                              "imissed", "ierrors", "oerrors", "rx_nombuf")}}
         if self.kind == "sluice":
-            w = telemetry(self.prefix, "/sluice/workers")
+            w = tel("/sluice/workers")
             fields = w["fields"].split()
             tot = dict.fromkeys(fields, 0)
             for name, vals in w.items():
@@ -184,8 +230,8 @@ class Dut:
                     for f, v in zip(fields, vals):
                         tot[f] += v
             snap["workers"] = tot
-            snap["drops"] = telemetry(self.prefix, "/sluice/drops")
-            ct = telemetry(self.prefix, "/sluice/conntrack")
+            snap["drops"] = tel("/sluice/drops")
+            ct = tel("/sluice/conntrack")
             snap["conntrack"] = {k: v for k, v in ct.items() if isinstance(v, (int, float))}
         return snap
 
@@ -280,6 +326,7 @@ class Rig:
 
     def stop_dut(self):
         if self.dut:
+            self.dut.tel.close()
             stop(self.dut.proc)
             self._rm_prefix(self.dut.prefix)
             self.dut = None

@@ -18,6 +18,10 @@
 
 #define PG_BURST    32
 #define PG_RX_ROUND 4 /* RX bursts drained per loop at most */
+/* Rate mode: packets a thread may be behind its schedule before it skips ahead. */
+#define PG_MAX_BACKLOG 256
+/* A gap this long between two turns of the TX loop: the thread lost its CPU. */
+#define PG_STALL_US 200
 
 /* Counters of one stream on one thread (or summed). */
 struct pg_sctr {
@@ -39,6 +43,9 @@ struct pg_tctr {
 	uint64_t tx_partial;	   /* tx bursts the port took only part of (back-pressure) */
 	uint64_t tx_start, tx_end; /* TSC */
 	uint64_t due;		   /* rate mode: packets due by tx_end */
+	uint64_t skipped;	   /* rate mode: due but skipped, the thread being too far behind */
+	uint64_t stalls;	   /* gaps over PG_STALL_US in the TX loop */
+	uint64_t stall_max;	   /* the longest, TSC cycles */
 	uint64_t offered;	   /* tx + refused over all streams */
 	struct pg_sctr s[PG_MAX_STREAMS];
 };

@@ -28,6 +28,10 @@ sum_thread(struct pg_tctr *dst, const struct pg_tctr *src, unsigned n_streams)
 	dst->alloc_fail += src->alloc_fail;
 	dst->tx_partial += src->tx_partial;
 	dst->due += src->due;
+	dst->skipped += src->skipped;
+	dst->stalls += src->stalls;
+	if (src->stall_max > dst->stall_max)
+		dst->stall_max = src->stall_max;
 	dst->offered += src->offered;
 	if (src->tx_end - src->tx_start > dst->tx_end - dst->tx_start) {
 		dst->tx_start = src->tx_start;
@@ -107,8 +111,14 @@ pg_trial_run(const struct pg_opts *o, const struct pg_profile *p, const char *ki
 	t->loss = t->fwd_offered ? (double)((int64_t)t->fwd_offered - (int64_t)t->fwd_rx) /
 					   (double)t->fwd_offered
 				 : 0;
-	/* Rate mode: the threads could not offer what was due (1% slack). */
-	t->gen_limited = rate_pps > 0 && (double)t->sum.offered < 0.99 * (double)t->sum.due;
+	/*
+	 * Rate mode: the threads did not offer what was due, or skipped more
+	 * than 0.1% of it after losing their CPU. Such a trial says little about
+	 * the peer: the search repeats it.
+	 */
+	t->gen_limited =
+		rate_pps > 0 && ((double)t->sum.offered < 0.99 * (double)t->sum.due ||
+					(double)t->sum.skipped > 0.001 * (double)t->sum.due);
 
 	if (o->sync) {
 		json_t *j = pg_trial_json(t, p, o->tsc_hz);

@@ -252,13 +252,22 @@ send_loop(struct pg_thread *th, const struct pg_cmd *cmd, int forced, uint64_t l
 	struct rte_mbuf *pend[PG_BURST];
 	uint8_t sid[PG_BURST];
 	uint16_t np = 0, pi = 0;
-	uint64_t offered = 0, start = cmd->start_tsc;
+	uint64_t offered = 0, start = cmd->start_tsc, prev = rte_rdtsc();
 	uint64_t end = cmd->duration_tsc ? start + cmd->duration_tsc : UINT64_MAX;
+	uint64_t stall_tsc = rte_get_tsc_hz() / 1000000 * PG_STALL_US;
 	bool rate = cmd->pkts_per_tsc > 0;
 
 	for (;;) {
 		uint64_t now = rte_rdtsc();
 
+		/* A turn of this loop takes a few microseconds: a long gap means this
+		 * thread lost its CPU, and the trial is not the schedule it meant to be. */
+		if (unlikely(now - prev > stall_tsc)) {
+			c->stalls++;
+			if (now - prev > c->stall_max)
+				c->stall_max = now - prev;
+		}
+		prev = now;
 		rx_poll(th, cmd->tag);
 		if (now >= end)
 			break;
@@ -268,9 +277,20 @@ send_loop(struct pg_thread *th, const struct pg_cmd *cmd, int forced, uint64_t l
 			uint64_t want = PG_BURST;
 			if (rate) {
 				uint64_t due =
-					(uint64_t)((double)(now - start) * cmd->pkts_per_tsc);
+					(uint64_t)((double)(now - start) * cmd->pkts_per_tsc) -
+					c->skipped;
 				if (due <= offered)
 					continue;
+				/*
+				 * Behind (this thread was descheduled): catching up in one
+				 * rush would offer the peer a burst the schedule never had.
+				 * Skip what is over PG_MAX_BACKLOG; the trial reports it
+				 * and counts as generator-limited.
+				 */
+				if (due - offered > PG_MAX_BACKLOG) {
+					c->skipped += due - offered - PG_MAX_BACKLOG;
+					due = offered + PG_MAX_BACKLOG;
+				}
 				want = RTE_MIN(want, due - offered);
 			}
 			want = RTE_MIN(want, limit - offered);
