@@ -83,6 +83,10 @@ pg_trial_json(const struct pg_trial *t, const struct pg_profile *p, uint64_t hz)
 		"latency_us", lat_json(&h, hz), "streams", streams);
 	json_object_set_new(
 		j, "target_pps", t->target_pps > 0 ? json_real(t->target_pps) : json_null());
+	json_object_set_new(j, "skipped", json_integer((json_int_t)t->sum.skipped));
+	json_object_set_new(j, "generator_stalls", json_integer((json_int_t)t->sum.stalls));
+	json_object_set_new(j, "generator_stall_max_us",
+		json_real((double)t->sum.stall_max / (double)hz * 1e6));
 	return j;
 }
 
