@@ -225,7 +225,7 @@ def run_scenario(name, a, rig, out_dir):
                 rig.stop_dut()
             run = {"scenario": name, "label": label, "flows": flows, "dut": dut,
                    "profile": prof, "dut_config": cfg if dut == "sluice" else None,
-                   "pktgen": report,
+                   "cpu": rig.last_cpu, "pktgen": report,
                    "dut_counters": {str(k): v for k, v in sorted(deltas.items())}}
             if not a.rate:
                 run["summary"] = summarize(report, deltas, a.threads)
@@ -404,8 +404,8 @@ def parse_args(argv):
                     help="packets per thread per trial, instead of a duration")
     ap.add_argument("-r", dest="rate", type=float, default=0,
                     help="one trial at this offered rate (Mpps) instead of the search")
-    ap.add_argument("-D", dest="duration", type=float, default=1.0,
-                    help="trial duration in seconds (default 1)")
+    ap.add_argument("-D", dest="duration", type=float, default=0.5,
+                    help="trial duration in seconds (default 0.5)")
     ap.add_argument("-o", dest="out", default=None, help="output directory")
     ap.add_argument("-b", dest="build", default=os.environ.get("SLUICE_BUILD", "build"),
                     help="build directory (default $SLUICE_BUILD or ./build)")
@@ -415,8 +415,8 @@ def parse_args(argv):
                     help="latency trials at these %% of the zero-loss rate")
     ap.add_argument("--resolution", type=float, default=1.0, help="search precision, %%")
     ap.add_argument("--max-trials", type=int, default=10, help="trials per search")
-    ap.add_argument("--retries", type=int, default=2,
-                    help="repeat a search trial that lost packets up to N times (default 2)")
+    ap.add_argument("--retries", type=int, default=3,
+                    help="repeat a search trial that lost packets up to N times (default 3)")
     ap.add_argument("--zero-copy", action="store_true",
                     help="generator's memif in zero-copy mode")
     ap.add_argument("--rsize", type=int, default=12,

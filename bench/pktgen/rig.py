@@ -188,6 +188,24 @@ def cpu_plan(threads, ncpu=None):
             "generator_cpus": gen, "dut_cpus": dut}
 
 
+def cpu_busy_s():
+    """CPU seconds every CPU has spent busy since boot (/proc/stat)."""
+    with open("/proc/stat") as f:
+        v = [int(x) for x in f.readline().split()[1:]]
+    idle = v[3] + (v[4] if len(v) > 4 else 0)
+    return (sum(v[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
+def proc_cpu_s(pid):
+    """CPU seconds used so far by process @pid (all its threads)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
 def delta(before, after):
     """after - before, for the numbers of two nested dicts of the same shape."""
     if isinstance(after, dict):
@@ -253,6 +271,7 @@ class Rig:
         self.sock = os.path.join(self.dir, "memif.sock")
         self.dut = None
         self.procs = []
+        self.last_cpu = None
         self.pktgen = os.path.join(build, "bench", "pktgen", "sluice-pktgen")
         self.sluice_dp = os.path.join(build, "dataplane", "sluice-dp")
         for path in (self.pktgen, self.sluice_dp):
@@ -357,6 +376,9 @@ class Rig:
         reader.start()
         deltas, before = {}, None
         deadline = time.monotonic() + timeout
+        t0, busy0 = time.monotonic(), cpu_busy_s()
+        dut0 = proc_cpu_s(self.dut.proc.pid) if self.dut else 0.0
+        me0 = sum(os.times()[:2])
         try:
             while True:
                 left = deadline - time.monotonic()
@@ -376,7 +398,25 @@ class Rig:
                     proc.stdin.flush()
                 elif ev.get("event") == "trial" and before is not None:
                     deltas[ev["trial"]["index"]] = delta(before, self.dut.snapshot())
-            rc = proc.wait(60)
+            # wait4: the generator's own CPU time, to tell it from everybody else's.
+            end = time.monotonic() + 60
+            while True:
+                pid, status, ru = os.wait4(proc.pid, os.WNOHANG)
+                if pid:
+                    break
+                if time.monotonic() > end:
+                    raise RigError("sluice-pktgen did not exit")
+                time.sleep(0.02)
+            proc.returncode = rc = os.waitstatus_to_exitcode(status)
+            wall = time.monotonic() - t0
+            ours = ru.ru_utime + ru.ru_stime + sum(os.times()[:2]) - me0
+            if self.dut:
+                ours += proc_cpu_s(self.dut.proc.pid) - dut0
+            self.last_cpu = {"wall_s": round(wall, 2),
+                             "busy_s": round(cpu_busy_s() - busy0, 2),
+                             "rig_s": round(ours, 2)}
+            # What other processes took from the machine while we ran: the noise.
+            self.last_cpu["others_s"] = round(max(0.0, self.last_cpu["busy_s"] - ours), 2)
         finally:
             stop(proc, signal.SIGKILL)
         if rc != 0:
