@@ -15,6 +15,8 @@ PACKAGES=(
 	python3
 	# end-to-end tests and the topology demo
 	python3-pytest python3-scapy nginx-light curl wrk iproute2 tcpdump iputils-ping ethtool
+	# benchmark plots (bench/pktgen.sh)
+	gnuplot-nox
 )
 
 if [ "$(id -u)" -ne 0 ]; then

@@ -195,7 +195,8 @@ def pktgen_args(a, profile_path, search=True):
         args += ["-r", str(a.rate)]
     else:
         args += ["--search", "--resolution", str(a.resolution), "--max-trials",
-                 str(a.max_trials), "--retries", str(a.retries), "--loads", a.loads]
+                 str(a.max_trials), "--retries", str(a.retries), "--flat-trials",
+                 str(a.flat_trials), "--loads", a.loads]
     if a.count:
         args += ["-n", str(a.count)]
     else:
@@ -417,6 +418,8 @@ def parse_args(argv):
     ap.add_argument("--max-trials", type=int, default=10, help="trials per search")
     ap.add_argument("--retries", type=int, default=3,
                     help="repeat a search trial that lost packets up to N times (default 3)")
+    ap.add_argument("--flat-trials", type=int, default=3,
+                    help="flat-out trials, the best counts (default 3)")
     ap.add_argument("--zero-copy", action="store_true",
                     help="generator's memif in zero-copy mode")
     ap.add_argument("--rsize", type=int, default=12,

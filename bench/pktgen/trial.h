@@ -23,8 +23,9 @@ struct pg_opts {
 	double resolution;   /* search stops when (hi - lo) <= resolution * hi */
 	unsigned max_trials; /* per search */
 	unsigned retries;    /* repeats of a failed search trial */
-	double pdr_loss;     /* the second search's loss threshold (0.001 = 0.1%) */
-	double loads[16];    /* latency trials at these fractions of the zero-loss rate */
+	unsigned flat_trials;
+	double pdr_loss;  /* the second search's loss threshold (0.001 = 0.1%) */
+	double loads[16]; /* latency trials at these fractions of the zero-loss rate */
 	unsigned n_loads;
 	bool sync; /* wait for a line on stdin before each trial */
 	double drain_quiet_ms, drain_max_ms;
