@@ -89,7 +89,8 @@ struct sl_pkt_info {
 	__u8 icmp_type;
 	__u8 icmp_code;
 	__u8 n_vlans;
-	__u8 flags; /* enum sl_pi_flag */
+	__u8 flags;	/* enum sl_pi_flag */
+	__u8 tcp_flags; /* TCP only: FIN 0x01, SYN 0x02, RST 0x04, ..., ACK 0x10 */
 };
 
 struct sl_vlan_hdr {
@@ -292,6 +293,7 @@ sl_parse_l4(struct sl_cursor *c, struct sl_pkt_info *pi, void *data)
 			return SL_BP_BAD_TCP;
 		pi->sport = th->source;
 		pi->dport = th->dest;
+		pi->tcp_flags = ((__u8 *)th)[13];
 	} else if (pi->proto == IPPROTO_UDP) {
 		struct udphdr *uh = c->pos;
 		if ((void *)(uh + 1) > c->end)

@@ -1,36 +1,47 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-3-Clause)
 /*
- * Sluice's front XDP program: it sits in front of the AF_XDP sockets of
- * sluice-dp and sends VIP traffic to them, everything else to the kernel.
+ * Sluice's front XDP program and filter: it sits in front of the AF_XDP
+ * sockets of sluice-dp, drops what the filter refuses, sends VIP traffic to
+ * the sockets and everything else to the kernel. Loaded standalone
+ * (sluice-filter load, rodata sl_standalone = 1) it filters in front of
+ * whatever the machine runs, and passes VIP traffic to the kernel too.
  *
  * DPDK's AF_XDP PMD loads and attaches this object itself
  * (--vdev net_af_xdp0,iface=IF,...,xdp_prog=.../xdp_front.bpf.o) and puts
  * its socket for each queue into xsks_map; sluice-dp then finds sl_vips
- * through the program attached to IF and fills it (dataplane/xdp.c).
+ * through the program attached to IF and fills it (dataplane/xdp.c), and
+ * plugs the interface's pinned filter maps into the program's outer maps
+ * (common/filter.c; the design is in <sluice/bpf_maps.h>).
  *
- * Decisions, in order:
+ * Decisions, in order (docs/filter.md):
  *  - not IP (ARP, LLDP, ...): pass;
- *  - malformed IP frame for a VIP address (its fixed IP header is there):
- *    redirect, so the dataplane counts it by exact reason (and drops it);
- *  - other malformed IP frames: pass, counted. The filter (a later change, in
- *    this same program: the PMD attaches exactly one) decides which to drop;
+ *  - malformed IP frame (counted by reason): for a VIP address (its fixed
+ *    IP header is there), redirect, so the dataplane counts it by exact
+ *    reason and drops it; else drop;
+ *  - allowlisted source: skip the filter;
+ *  - denylisted source (global, or scoped to this destination): drop;
+ *  - source over its packet or byte rate: drop;
+ *    (monitor mode: the would-drop is counted and the frame goes on)
  *  - non-first fragment to a VIP address (addr, 0, 0): redirect; it has no
  *    ports, the dataplane counts and handles it;
  *  - ICMP/ICMPv6 error to a VIP address: redirect; the dataplane sends e.g.
  *    "fragmentation needed" on to the backend that owns the quoted flow;
- *  - (dst, proto, dport), then (dst, proto, any port) in sl_vips: redirect;
+ *  - (dst, proto, dport), then (dst, proto, any port) in sl_vips: a TCP SYN
+ *    over the VIP's SYN rate is dropped, the rest redirected;
  *  - anything else: pass (management traffic, non-VIP addresses and ports).
  *
  * A redirect falls back to XDP_PASS when no socket is bound to the RX queue
  * (the helper's fallback action), counted as SL_XDP_NO_XSK.
  *
- * One program, whose growth goes into the parsing (sl_parse.bpf.h) and map
- * (sl_maps.bpf.h) headers, with tunables as #ifndef defaults below.
+ * One program (the PMD attaches exactly one), whose growth goes into the
+ * parsing (sl_parse.bpf.h), filter (sl_filter.bpf.h) and map (sl_maps.bpf.h)
+ * headers, with tunables as #ifndef defaults below.
  */
 #define SL_BPF_FRONT 1
 
 #include "sl_parse.bpf.h"
 #include "sl_maps.bpf.h"
+#include "sl_filter.bpf.h"
 
 /* Send ICMP errors that quote VIP traffic to the dataplane (PMTU discovery through the LB). */
 #ifndef SL_XDP_REDIRECT_ICMP_ERRORS
@@ -40,6 +51,14 @@
 #ifndef SL_XDP_REDIRECT_FRAGMENTS
 #define SL_XDP_REDIRECT_FRAGMENTS 1
 #endif
+
+/*
+ * Set before load by a standalone loader (no dataplane behind): VIP traffic
+ * is passed to the kernel, and the SYN limit applies per destination
+ * (address, port) of any SYN, since sl_vips is empty then. DPDK's PMD
+ * loads the object as it is: 0, the dataplane's mode.
+ */
+const volatile __u8 sl_standalone = 0;
 
 static __always_inline int
 sl_vip_has_addr(const struct sl_pkt_info *pi)
@@ -51,7 +70,8 @@ sl_vip_has_addr(const struct sl_pkt_info *pi)
 	return bpf_map_lookup_elem(&sl_vips, &k) != NULL;
 }
 
-static __always_inline int
+/* @return 0, or the VIP service's port (network order) + 1: dport, or 0 for an any-port VIP. */
+static __always_inline __u32
 sl_vip_has_service(const struct sl_pkt_info *pi)
 {
 	struct sl_vip_key k = {};
@@ -64,17 +84,22 @@ sl_vip_has_service(const struct sl_pkt_info *pi)
 	k.proto = pi->proto;
 	k.port = pi->dport;
 	if (bpf_map_lookup_elem(&sl_vips, &k))
-		return 1;
+		return (__u32)k.port + 1;
 	if (k.port == 0)
 		return 0;
 	k.port = 0;
 	return bpf_map_lookup_elem(&sl_vips, &k) != NULL;
 }
 
-/* @return the decision's counter: one of SL_XDP_REDIRECT* or SL_XDP_PASS. */
+/*
+ * @return the decision's counter: one of SL_XDP_REDIRECT* or SL_XDP_PASS,
+ * or SL_XDP_DROP_SYN.
+ */
 static __always_inline __u32
-sl_classify(const struct sl_pkt_info *pi)
+sl_classify(struct sl_fctx *f, const struct sl_pkt_info *pi, int filtered)
 {
+	__u32 svc;
+
 	if (pi->flags & SL_PI_FRAG_NONFIRST) {
 		if (SL_XDP_REDIRECT_FRAGMENTS && sl_vip_has_addr(pi))
 			return SL_XDP_REDIRECT_FRAG;
@@ -88,9 +113,17 @@ sl_classify(const struct sl_pkt_info *pi)
 			return SL_XDP_REDIRECT_ICMP;
 		return SL_XDP_PASS;
 	}
-	if (sl_vip_has_service(pi))
-		return SL_XDP_REDIRECT;
-	return SL_XDP_PASS;
+	if (sl_standalone) {
+		if (filtered && sl_syn_over(f, pi, pi->dport))
+			return SL_XDP_DROP_SYN;
+		return SL_XDP_PASS;
+	}
+	svc = sl_vip_has_service(pi);
+	if (!svc)
+		return SL_XDP_PASS;
+	if (filtered && sl_syn_over(f, pi, (__u16)(svc - 1)))
+		return SL_XDP_DROP_SYN;
+	return SL_XDP_REDIRECT;
 }
 
 SEC("xdp")
@@ -99,38 +132,50 @@ sl_xdp_front(struct xdp_md *ctx)
 {
 	void *data = (void *)(long)ctx->data;
 	void *end = (void *)(long)ctx->data_end;
-	__u64 bytes = end - data;
 	struct sl_pkt_info pi = {};
-	__u32 stat;
+	struct sl_fctx f = {};
+	__u32 stat, rule = 0;
 	long act;
 	int rc;
 
+	sl_fctx_init(&f, end - data);
 	rc = sl_parse_frame(data, end, &pi);
 	if (rc == SL_BP_NOT_IP) {
-		sl_count(SL_XDP_PASS_NOT_IP, bytes);
+		sl_count_in(f.stats, SL_XDP_PASS_NOT_IP, f.bytes);
 		return XDP_PASS;
 	}
 	if (rc != SL_BP_OK) {
-		if (pi.family && sl_vip_has_addr(&pi)) {
+		sl_count_in(f.stats, SL_XDP_MAL_TRUNC_ETH + (rc - SL_BP_MALFORMED), f.bytes);
+		if (!sl_standalone && pi.family && sl_vip_has_addr(&pi)) {
 			stat = SL_XDP_REDIRECT_MALFORMED;
 			goto redirect;
 		}
-		/* Passed for now: the filter change decides what to drop. */
-		sl_count(SL_XDP_MALFORMED, bytes);
-		return XDP_PASS;
+		sl_drop_event(&f, &pi, SL_XDP_MALFORMED, 0, 0);
+		return XDP_DROP;
 	}
 
-	stat = sl_classify(&pi);
+	stat = 0;
+	if (f.conf)
+		stat = sl_filter_src(&f, &pi, &rule);
+	if (stat != 0 && stat != SL_XDP_ALLOW) {
+		sl_drop_event(&f, &pi, stat, rule, 0);
+		return XDP_DROP;
+	}
+	stat = sl_classify(&f, &pi, f.conf && stat != SL_XDP_ALLOW);
+	if (stat == SL_XDP_DROP_SYN) {
+		sl_drop_event(&f, &pi, stat, 0, 0);
+		return XDP_DROP;
+	}
 	if (stat == SL_XDP_PASS) {
-		sl_count(stat, bytes);
+		sl_count_in(f.stats, stat, f.bytes);
 		return XDP_PASS;
 	}
 redirect:
-	sl_count(stat, bytes);
+	sl_count_in(f.stats, stat, f.bytes);
 
 	act = bpf_redirect_map(&xsks_map, ctx->rx_queue_index, XDP_PASS);
 	if (act != XDP_REDIRECT)
-		sl_count(SL_XDP_NO_XSK, bytes);
+		sl_count_in(f.stats, SL_XDP_NO_XSK, f.bytes);
 	return (int)act;
 }
 

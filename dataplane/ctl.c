@@ -97,6 +97,9 @@ handle(uint16_t type, const char *payload, uint32_t len)
 			"{s:b, s:I, s:o}", "ok", 1, "generation", (json_int_t)g->id, "config", cj);
 		break;
 	}
+	case SL_CTL_STATS:
+		j = dp_ctl_stats();
+		break;
 	default:
 		snprintf(err, sizeof(err), "unknown request type %u", type);
 		return reply_error(err);

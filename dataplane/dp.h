@@ -163,6 +163,7 @@ struct dp_ctx {
 	volatile bool quit;
 	uint64_t start_tsc;
 	struct rte_mempool *pool;
+	const char *filter_pin_root; /* XDP filter maps: <root>/<ifname>/; NULL = not pinned */
 };
 
 extern struct dp_ctx dp;
@@ -188,6 +189,7 @@ int dp_worker_main(void *arg);
 /* ctl.c (control socket server), telemetry.c, xdp.c */
 int dp_ctl_open(const char *path);
 void dp_ctl_poll(int listen_fd, int timeout_ms);
+struct json_t *dp_ctl_stats(void); /* ctl_stats.c: the STATS reply, NULL without memory */
 int dp_telemetry_register(void);
 int dp_xdp_attach_maps(void);
 /*

@@ -28,6 +28,7 @@
 #include <rte_mbuf.h>
 
 #include <sluice/ctl.h>
+#include <sluice/filter.h>
 
 #include "dp.h"
 
@@ -44,6 +45,7 @@ struct opts {
 	const char *config;
 	const char *sock;
 	const char *xdp_prog;
+	const char *filter_pin_root;
 	uint32_t idle_sleep_us;
 	uint32_t idle_polls;
 	const char *af_xdp[DP_MAX_PORTS];
@@ -66,11 +68,14 @@ usage(FILE *f)
 		"      --af-xdp IFACE       add an AF_XDP port on IFACE with Sluice's XDP program\n"
 		"                           in front (repeatable); queue_count = workers\n"
 		"      --xdp-prog FILE      XDP object for --af-xdp (default %s)\n"
+		"      --filter-pin-root DIR  where the XDP filter's maps are pinned, one\n"
+		"                           directory per interface (default %s; 'none':\n"
+		"                           not pinned, rules die with the port)\n"
 		"      --idle-sleep-us N    sleep N us when idle (default 100; 0 = busy poll,\n"
 		"                           for benchmarks)\n"
 		"      --idle-polls N       empty polls before sleeping (default 1000)\n"
 		"  -h, --help               this text\n",
-		SL_CTL_DEFAULT_SOCK, SL_XDP_FRONT_OBJ);
+		SL_CTL_DEFAULT_SOCK, SL_XDP_FRONT_OBJ, SL_FILTER_PIN_ROOT);
 }
 
 static int
@@ -96,6 +101,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 		{"socket", required_argument, NULL, 's'},
 		{"af-xdp", required_argument, NULL, 'A'},
 		{"xdp-prog", required_argument, NULL, 'X'},
+		{"filter-pin-root", required_argument, NULL, 'F'},
 		{"idle-sleep-us", required_argument, NULL, 'S'},
 		{"idle-polls", required_argument, NULL, 'P'},
 		{"help", no_argument, NULL, 'h'},
@@ -128,6 +134,9 @@ parse_opts(int argc, char **argv, struct opts *o)
 			break;
 		case 'X':
 			o->xdp_prog = optarg;
+			break;
+		case 'F':
+			o->filter_pin_root = strcmp(optarg, "none") == 0 ? NULL : optarg;
 			break;
 		case 'S':
 			if (parse_u32("--idle-sleep-us", optarg, 1000000, &o->idle_sleep_us) < 0)
@@ -237,6 +246,7 @@ main(int argc, char **argv)
 {
 	struct opts o = {.sock = SL_CTL_DEFAULT_SOCK,
 		.xdp_prog = SL_XDP_FRONT_OBJ,
+		.filter_pin_root = SL_FILTER_PIN_ROOT,
 		.idle_sleep_us = 100,
 		.idle_polls = 1000};
 	char err[SL_CFG_ERR_LEN];
@@ -311,6 +321,7 @@ main(int argc, char **argv)
 	signal(SIGTERM, on_signal);
 	dp.start_tsc = rte_get_tsc_cycles();
 	dp.idle_sleep_us = o.idle_sleep_us;
+	dp.filter_pin_root = o.filter_pin_root;
 	dp.idle_polls = o.idle_polls;
 	dp.drain_tsc = (rte_get_tsc_hz() + 9999) / 10000; /* 100 us */
 	dp.n_workers = rte_lcore_count() - 1;

@@ -7,6 +7,11 @@
  * DPDK's AF_XDP PMD loads and attaches the program itself (xdp_prog= devarg),
  * so we find the map through the kernel: the program attached to the port's
  * interface -> its map ids -> the one named SL_MAP_VIPS.
+ *
+ * The same program is the XDP filter. Its rule sets, counters and buckets
+ * live in maps pinned per interface (<pin root>/<ifname>/, common/filter.c),
+ * which survive a restart of sluice-dp: we open them (creating them the
+ * first time) and plug them into the program the PMD just loaded.
  */
 #include <errno.h>
 #include <net/if.h>
@@ -19,6 +24,7 @@
 #include <rte_log.h>
 
 #include <sluice/bpf_maps.h>
+#include <sluice/filter.h>
 
 #include "dp.h"
 
@@ -65,6 +71,46 @@ out:
 	return fd;
 }
 
+/*
+ * Plug the interface's filter maps into its program. Pinned under
+ * dp.filter_pin_root; when that is impossible (no bpffs there), the filter
+ * still runs on fresh maps that die with the program, and we say so.
+ */
+static int
+plug_filter(const char *ifname, int ifindex)
+{
+	struct sl_filter *f = NULL;
+	int rc = -ENOENT;
+
+	if (dp.filter_pin_root) {
+		rc = sl_filter_open(&f, dp.filter_pin_root, ifname, SL_FILTER_CREATE);
+		if (rc == -EINVAL) {
+			RTE_LOG(ERR, SL_XDP,
+				"%s: the filter maps pinned under %s/%s do not match this "
+				"version; remove that directory (rules are lost) or pass "
+				"--filter-pin-root\n",
+				ifname, dp.filter_pin_root, ifname);
+			return rc;
+		}
+		if (rc < 0)
+			RTE_LOG(WARNING, SL_XDP,
+				"%s: cannot pin the filter maps under %s (%s): the filter runs "
+				"on maps that do not survive a restart\n",
+				ifname, dp.filter_pin_root, strerror(-rc));
+	}
+	if (rc < 0) {
+		rc = sl_filter_open(&f, NULL, NULL, SL_FILTER_NO_PIN);
+		if (rc < 0)
+			return rc;
+	}
+	rc = sl_filter_plug_ifindex(f, ifindex);
+	if (rc == 0)
+		RTE_LOG(INFO, SL_XDP, "%s: XDP filter maps plugged in%s%s\n", ifname,
+			sl_filter_dir(f)[0] ? " from " : " (not pinned)", sl_filter_dir(f));
+	sl_filter_close(f);
+	return rc;
+}
+
 int
 dp_xdp_attach_maps(void)
 {
@@ -89,6 +135,12 @@ dp_xdp_attach_maps(void)
 		vips_fd[p] = fd;
 		RTE_LOG(INFO, SL_XDP, "%s: VIP map found, VIP traffic goes to the dataplane\n",
 			ifname);
+		fd = plug_filter(ifname, (int)info.if_index);
+		if (fd < 0) {
+			RTE_LOG(ERR, SL_XDP, "%s: cannot plug the XDP filter maps in: %s\n", ifname,
+				strerror(-fd));
+			return fd;
+		}
 	}
 	return 0;
 }

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # The README demo on real traffic: builds a namespace topology (clients,
 # router, sluice-dp on an AF_XDP veth, three nginx backends behind the decap
-# XDP program), drives curl and wrk through the VIPs, prints per-backend
-# counts (from the answers and from sluice-dp's telemetry), drains a backend,
-# then tears everything down. Exits non-zero if something did not work.
+# XDP program, sluiced beside sluice-dp), builds the pools with lbadm, drives
+# curl and wrk through the VIPs, prints per-backend counts (from the answers
+# and from the dataplane's counters via lbadm list), drains a backend with
+# lbadm and rolls the drain back, then tears everything down. Exits non-zero
+# if something did not work.
 #
 #   scripts/demo-topology.sh [BUILD_DIR] [--requests N] [--wrk-seconds S]
 #

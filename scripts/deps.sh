@@ -10,11 +10,20 @@ PACKAGES=(
 	libdpdk-dev dpdk dpdk-dev
 	libbpf-dev bpftool linux-libc-dev
 	libjansson-dev
+	libcurl4-openssl-dev libyaml-dev
+	libmicrohttpd-dev libev-dev
 	# tests
 	check valgrind
+	groff-base systemd
 	python3
 	# end-to-end tests and the topology demo
 	python3-pytest python3-scapy nginx-light curl wrk iproute2 tcpdump iputils-ping ethtool
+	# the XDP filter: flood generator for manual runs, xdp-filter as the benchmark's reference
+	hping3 xdp-tools
+	# multi-node: BIRD 2 announces VIPs (sluiced drives it) and is the test's ECMP router
+	bird2
+	# the optional shared store sluiced watches (tested on loopback and in the cluster test)
+	etcd-server etcd-client
 	# benchmark plots (bench/pktgen.sh)
 	gnuplot-nox
 )

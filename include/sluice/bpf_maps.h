@@ -52,21 +52,55 @@ struct sl_vip_value {
 _Static_assert(sizeof(struct sl_vip_value) == 8, "sl_vip_value layout is shared with BPF");
 
 /*
- * Per-CPU counters of the front program, one per decision (each decision has
- * one XDP action). SL_XDP_REDIRECT_* count what the program decided, even when
- * no socket was bound to the queue; SL_XDP_NO_XSK counts those that fell back
- * to XDP_PASS for that reason (so they are counted twice).
+ * Per-CPU counters of the front program (values: struct sl_xdp_counter).
+ * Every frame is counted under exactly one *verdict* (SL_XDP_REDIRECT*,
+ * SL_XDP_PASS*, SL_XDP_MALFORMED, SL_XDP_DROP_*), each with one XDP action;
+ * the sum of the verdicts is every frame the program saw. The others are
+ * *extra* counters, counted in addition to a verdict: SL_XDP_NO_XSK (a
+ * redirect fell back to XDP_PASS because no socket is bound to the queue),
+ * allowlist hits, monitor-mode would-drops, malformations by reason.
+ * SL_XDP_REDIRECT_* count what the program decided, even without a socket.
  */
 enum sl_xdp_stat {
-	SL_XDP_REDIRECT = 0,	   /* to a VIP (exact or any-port entry) -> socket */
-	SL_XDP_REDIRECT_ICMP,	   /* ICMP/ICMPv6 error to a VIP address -> socket */
-	SL_XDP_REDIRECT_FRAG,	   /* non-first fragment to a VIP address -> socket */
-	SL_XDP_PASS,		   /* IP, not for a VIP -> kernel */
-	SL_XDP_PASS_NOT_IP,	   /* ARP, LLDP, ... -> kernel */
-	SL_XDP_MALFORMED,	   /* truncated or invalid headers -> kernel, for now */
-	SL_XDP_NO_XSK,		   /* redirect decided, no socket on this RX queue -> kernel */
+	SL_XDP_REDIRECT = 0,  /* to a VIP (exact or any-port entry) -> socket */
+	SL_XDP_REDIRECT_ICMP, /* ICMP/ICMPv6 error to a VIP address -> socket */
+	SL_XDP_REDIRECT_FRAG, /* non-first fragment to a VIP address -> socket */
+	SL_XDP_PASS,	      /* IP, not for a VIP -> kernel */
+	SL_XDP_PASS_NOT_IP,   /* ARP, LLDP, ... -> kernel */
+	SL_XDP_MALFORMED,     /* truncated or invalid headers, not for a VIP address: dropped */
+	SL_XDP_NO_XSK,	      /* redirect decided, no socket on this RX queue -> kernel */
 	SL_XDP_REDIRECT_MALFORMED, /* malformed but for a VIP address -> socket: the dataplane
 				    * counts it by exact reason and drops it */
+	/* ---- the filter (bpf/sl_filter.bpf.h); see "Counters" in docs/filter.md ---- */
+	SL_XDP_DROP_DENY,   /* verdict: source in the denylist -> dropped */
+	SL_XDP_DROP_RATE,   /* verdict: source over its packet or byte rate -> dropped */
+	SL_XDP_DROP_SYN,    /* verdict: TCP SYN over the VIP's SYN rate -> dropped */
+	SL_XDP_ALLOW,	    /* extra: source in the allowlist, filter bypassed */
+	SL_XDP_MON_DENY,    /* extra: monitor mode, would have been SL_XDP_DROP_DENY, passed on */
+	SL_XDP_MON_RATE,    /* extra: monitor mode, would have been SL_XDP_DROP_RATE */
+	SL_XDP_MON_SYN,	    /* extra: monitor mode, would have been SL_XDP_DROP_SYN */
+	SL_XDP_RATE_RACE,   /* extra: a bucket update lost its compare-and-swap 4 times: passed */
+	SL_XDP_BUCKET_FULL, /* extra: a new rate bucket could not be inserted: passed */
+	/*
+	 * extra: one per malformation (the parser's enum sl_bp_rc from
+	 * SL_BP_MALFORMED on, same order), for every malformed frame, dropped
+	 * here or redirected to the dataplane.
+	 */
+	SL_XDP_MAL_TRUNC_ETH,
+	SL_XDP_MAL_TRUNC_VLAN,
+	SL_XDP_MAL_TOO_MANY_VLANS,
+	SL_XDP_MAL_TRUNC_IP4,
+	SL_XDP_MAL_BAD_IP4,
+	SL_XDP_MAL_BAD_IP4_LEN,
+	SL_XDP_MAL_TRUNC_IP6,
+	SL_XDP_MAL_BAD_IP6,
+	SL_XDP_MAL_BAD_IP6_LEN,
+	SL_XDP_MAL_TRUNC_IP6_EXT,
+	SL_XDP_MAL_IP6_EXT_TOO_LONG,
+	SL_XDP_MAL_TRUNC_TCP,
+	SL_XDP_MAL_BAD_TCP,
+	SL_XDP_MAL_TRUNC_UDP,
+	SL_XDP_MAL_TRUNC_ICMP,
 	SL_XDP_STATS_MAX,
 };
 
@@ -75,6 +109,181 @@ struct sl_xdp_counter {
 	__u64 bytes; /* frame bytes as the program saw them (from Ethernet) */
 };
 _Static_assert(sizeof(struct sl_xdp_counter) == 16, "counter layout is shared with BPF");
+
+/*
+ * ---- The filter in the front program (bpf/sl_filter.bpf.h) ----
+ *
+ * Design (docs/filter.md, "Pin layout and replacement"): DPDK's AF_XDP PMD
+ * loads the front object itself (bpf_object__open_file, no pin root) and
+ * attaches it, so the program's own maps are new on every load. The
+ * filter's state therefore lives in *inner* maps pinned per interface under
+ * <root>/<ifname>/ (root default SL_FILTER_PIN_ROOT), and the program holds
+ * small outer maps (BPF_MAP_TYPE_ARRAY_OF_MAPS, one slot each) that user
+ * space (sluice-dp after the PMD loaded the program, or sluice-filter)
+ * plugs the pinned inner maps into. Replacing a rule set = build a new
+ * inner map, fill it, swap the one outer slot: a reader sees the old set or
+ * the new one, never half of it. An empty slot means "nothing configured":
+ * the program then behaves as the plain front program (no counters kept).
+ *
+ * Outer map name    inner map (pinned file name)             holds
+ * sl_xdp_stats      PERCPU_ARRAY  (stats)                     counters, enum sl_xdp_stat
+ * sl_f_conf         ARRAY[1]      (conf)                      struct sl_filt_conf: modes, limits
+ * sl_f_allow        LPM_TRIE      (allow)                     source prefixes that bypass the rest
+ * sl_f_deny         LPM_TRIE      (deny)                      source prefixes dropped (optionally
+ * scoped) sl_f_rate         LPM_TRIE      (rate)                      per-prefix rate-limit
+ * overrides sl_f_state        LRU_HASH      (buckets)                   token-bucket state, per
+ * source key / VIP sl_f_hits         ARRAY         (hits)                      packets per rule id
+ * (atomic adds: per-CPU copies of 266k counters cost 0.5 s to create) sl_f_drops        RINGBUF
+ * (drops)                     a sample of recent drops
+ */
+#define SL_MAP_F_CONF  "sl_f_conf"
+#define SL_MAP_F_ALLOW "sl_f_allow"
+#define SL_MAP_F_DENY  "sl_f_deny"
+#define SL_MAP_F_RATE  "sl_f_rate"
+#define SL_MAP_F_STATE "sl_f_state"
+#define SL_MAP_F_HITS  "sl_f_hits"
+#define SL_MAP_F_DROPS "sl_f_drops"
+
+#define SL_FILTER_PIN_ROOT "/sys/fs/bpf/sluice"
+
+/* Capacities (inner map max_entries; an outer map only takes inner maps of its template's size). */
+#define SL_FILT_ALLOW_MAX   65536
+#define SL_FILT_DENY_MAX    262144 /* >= 100k prefixes of mixed lengths, IPv4 and IPv6 together */
+#define SL_FILT_RATE_MAX    4096   /* rate-limit overrides */
+#define SL_FILT_BUCKETS_MAX 262144 /* LRU: a random-source flood evicts the stalest buckets */
+#define SL_FILT_DROPS_BYTES (256 * 1024) /* ring buffer of recent drops */
+
+/*
+ * Rule ids index sl_f_hits: allow rule i (0-based, in the rule set's order)
+ * is SL_FILT_ID_ALLOW + i, and so on. Ids are positions: replacing a list
+ * restarts its hit counts.
+ */
+enum sl_filt_id_base {
+	SL_FILT_ID_ALLOW = 0,
+	SL_FILT_ID_DENY = SL_FILT_ID_ALLOW + SL_FILT_ALLOW_MAX,
+	SL_FILT_ID_RATE = SL_FILT_ID_DENY + SL_FILT_DENY_MAX,
+	SL_FILT_HITS_MAX = SL_FILT_ID_RATE + SL_FILT_RATE_MAX,
+};
+
+/* Bits of the LPM key in front of the source address: family, proto, port, dst. */
+#define SL_FILT_KEY_SCOPE_BITS 160
+
+/*
+ * Key of the three LPM tries. prefixlen counts bits from @family on: the
+ * 160 bits of (family, proto, port, dst) always match exactly, then the
+ * source prefix: prefixlen = SL_FILT_KEY_SCOPE_BITS + source prefix length.
+ * Zero it whole. IPv4 addresses sit in the first 4 bytes.
+ * Global rules (all of allow and rate, unscoped deny) have proto, port and
+ * dst zero. A deny rule scoped to a destination has dst (and proto, port;
+ * port 0 = any port, proto 0 = any protocol with port 0).
+ */
+struct sl_filt_key {
+	__u32 prefixlen;
+	__u8 family; /* 4 or 6 */
+	__u8 proto;  /* scope: IPPROTO_TCP/UDP, or 0 */
+	__u16 port;  /* scope: destination port, network order, or 0 */
+	__u8 dst[16];
+	__u8 src[16];
+};
+_Static_assert(sizeof(struct sl_filt_key) == 40, "sl_filt_key layout is shared with BPF");
+
+/* Value of the allow and deny tries. */
+struct sl_filt_rule {
+	__u32 id;    /* index into sl_f_hits */
+	__u32 flags; /* reserved, 0 */
+};
+_Static_assert(sizeof(struct sl_filt_rule) == 8, "sl_filt_rule layout is shared with BPF");
+
+/*
+ * A token bucket's parameters: rates per second and bucket depths. A rate
+ * of 0 leaves that dimension unlimited. The depth is what a silent source
+ * may send at once; user space fills 0 depths with its defaults
+ * (docs/filter.md) before the program sees them.
+ */
+struct sl_filt_rate {
+	__u64 pps;
+	__u64 bps; /* bytes per second, frame bytes from Ethernet */
+	__u64 burst_pkts;
+	__u64 burst_bytes;
+};
+_Static_assert(sizeof(struct sl_filt_rate) == 32, "sl_filt_rate layout is shared with BPF");
+
+/* Value of the rate-limit override trie: a source prefix with its own limit. */
+struct sl_filt_rate_rule {
+	__u32 id;     /* index into sl_f_hits */
+	__u8 key_len; /* sources share a bucket per this prefix length */
+	__u8 pad[3];  /* 0 */
+	struct sl_filt_rate rate;
+};
+_Static_assert(
+	sizeof(struct sl_filt_rate_rule) == 40, "sl_filt_rate_rule layout is shared with BPF");
+
+enum sl_filt_flag {
+	SL_FILT_DENY_MONITOR = 1 << 0, /* denylist: count would-drops, pass */
+	SL_FILT_RATE_MONITOR = 1 << 1, /* rate limits: count would-drops, pass */
+	SL_FILT_SYN_MONITOR = 1 << 2,  /* SYN limit: count would-drops, pass */
+	SL_FILT_HAS_ALLOW = 1 << 3,    /* the allowlist is not empty (else skip its lookup) */
+	SL_FILT_HAS_DENY = 1 << 4,     /* the denylist has global rules */
+	SL_FILT_HAS_SCOPED = 1 << 5,   /* the denylist has rules scoped to a destination */
+	SL_FILT_HAS_RATE = 1 << 6,     /* a default rate or overrides exist */
+	SL_FILT_HAS_RATE_OVR = 1 << 7, /* the override trie is not empty */
+};
+
+/* The one value of the conf inner map: replaced as a whole, like the lists. */
+struct sl_filt_conf {
+	__u32 flags;	    /* enum sl_filt_flag */
+	__u8 rate_key_len4; /* default bucket key: IPv4 source prefix length (32 = per address) */
+	__u8 rate_key_len6; /* IPv6 source prefix length (e.g. 64) */
+	__u8 sample_shift;  /* recent drops: 1 in 2^n drops per CPU goes to the ring (0 = all) */
+	__u8 pad;	    /* 0 */
+	struct sl_filt_rate rate; /* default per-source limit (all zero: none) */
+	struct sl_filt_rate syn;  /* per-VIP TCP SYN limit: pps and burst_pkts (0: none) */
+};
+_Static_assert(sizeof(struct sl_filt_conf) == 72, "sl_filt_conf layout is shared with BPF");
+
+enum sl_filt_bucket_kind {
+	SL_FILT_BUCKET_SRC = 1, /* a source prefix's packet and byte buckets */
+	SL_FILT_BUCKET_SYN = 2, /* a VIP's SYN bucket (addr = VIP, port, proto) */
+};
+
+/* Key of the bucket LRU map. Zero it whole. */
+struct sl_filt_bucket_key {
+	__u8 kind;   /* enum sl_filt_bucket_kind */
+	__u8 family; /* 4 or 6 */
+	__u8 plen;   /* source prefix length the address was masked to */
+	__u8 proto;  /* SYN: the VIP's protocol */
+	__u16 port;  /* SYN: the VIP's port, network order */
+	__u16 pad;   /* 0 */
+	__u32 rule;  /* the override's rule id, 0 for the default limit */
+	__u8 addr[16];
+};
+_Static_assert(sizeof(struct sl_filt_bucket_key) == 28, "bucket key layout is shared with BPF");
+
+/*
+ * Bucket state: for each dimension, the GCRA "theoretical arrival time" in
+ * SL_TB_TICKS_PER_NS units of bpf_ktime_get_ns() (include/sluice/tbucket.h).
+ * Each word is updated alone with a compare-and-swap.
+ */
+struct sl_filt_bucket {
+	__u64 tat_pkts;
+	__u64 tat_bytes;
+};
+_Static_assert(sizeof(struct sl_filt_bucket) == 16, "bucket layout is shared with BPF");
+
+/* One record of the recent-drops ring buffer. */
+struct sl_filt_drop_event {
+	__u64 ts_ns; /* bpf_ktime_get_ns() (CLOCK_MONOTONIC) */
+	__u8 src[16];
+	__u8 dst[16];
+	__u32 rule;  /* rule id (SL_FILT_ID_*), 0 when none (rate default, SYN, malformed) */
+	__u16 dport; /* network order */
+	__u8 family; /* 4 or 6; 0 when the frame was cut before its IP header */
+	__u8 proto;
+	__u16 reason; /* enum sl_xdp_stat: the drop verdict, or the malformation */
+	__u8 monitor; /* 1: monitor mode, would have been dropped, was passed */
+	__u8 pad[5];  /* 0 */
+};
+_Static_assert(sizeof(struct sl_filt_drop_event) == 56, "drop event layout is shared with BPF");
 
 /* ---- Decap program (bpf/xdp_decap.bpf.c), on backends ---- */
 

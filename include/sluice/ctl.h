@@ -12,6 +12,15 @@
  *   STATUS      request: {} ; reply: {"ok": true, "generation": N, "vips": n,
  *                        "backends": n, "workers": n, "uptime_s": s}
  *   GET_CONFIG  request: {} ; reply: {"ok": true, "generation": N, "config": {...}}
+ *   STATS       request: {} ; reply: {"ok": true, "generation": N, "uptime_s": s,
+ *                        "vips": [{"address", "protocol", "port", "packets", "bytes",
+ *                                  "backends": [{"address", "packets", "bytes",
+ *                                                "new_flows", "state"}]}],
+ *                        "drops": {"no_backend": n, ..., "parse_trunc_ip4": n, ...},
+ *                        "workers": [{"worker", "rx_packets", "rx_bytes", "tx_packets",
+ *                                     "tx_bytes", "forwarded", "new_flows",
+ *                                     "conntrack_entries", "conntrack_capacity"}]}
+ *               (counters summed over workers; read off the packet path)
  *
  * Integers in the header are in host byte order (the socket is local).
  */
@@ -31,6 +40,7 @@ enum sl_ctl_type {
 	SL_CTL_APPLY = 1,
 	SL_CTL_STATUS = 2,
 	SL_CTL_GET_CONFIG = 3,
+	SL_CTL_STATS = 4,
 	SL_CTL_REPLY = 0x100,
 };
 

@@ -28,7 +28,13 @@ def main(argv):
                         "--durations=0", os.path.join(HERE, "test_dataplane.py"),
                         os.path.join(HERE, "test_pcap_port.py"),
                         os.path.join(HERE, "test_memif.py"),
-                        os.path.join(HERE, "test_two_workers.py"), *argv])
+                        os.path.join(HERE, "test_two_workers.py"),
+                        os.path.join(HERE, "test_sluiced_api.py"),
+                        os.path.join(HERE, "test_sluiced_topo.py"),
+                        os.path.join(HERE, "test_filter.py"),
+                        os.path.join(HERE, "test_lbadm_topo.py"),
+                        os.path.join(HERE, "test_etcd.py"),
+                        os.path.join(HERE, "test_cluster.py"), *argv])
 
 
 if __name__ == "__main__":

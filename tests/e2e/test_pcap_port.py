@@ -96,7 +96,7 @@ def pcap_run():
                 workers = topo.telemetry(tag, "/sluice/workers")
                 if workers["worker0"][0] >= len(fx):
                     break
-            except (OSError, topo.TopoError, KeyError, ValueError):
+            except (OSError, topo.TopoError, KeyError, ValueError, TypeError):  # null: not yet
                 pass
             time.sleep(0.2)
         # The other direction of the exception path: make the kernel send

@@ -68,7 +68,7 @@ def run():
                 workers = topo.telemetry(tag, "/sluice/workers")
                 if sum(workers[f"worker{q}"][0] for q in range(2)) >= sum(N):
                     break
-            except (OSError, topo.TopoError, KeyError, ValueError):
+            except (OSError, topo.TopoError, KeyError, ValueError, TypeError):  # null: not yet
                 pass
             time.sleep(0.2)
         reply = topo.ctl_request(f"{work}/dp.sock", 1, cfg((100, 300)))  # APPLY

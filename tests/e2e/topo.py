@@ -16,6 +16,13 @@ lb0 and back out of lb0, encapsulated towards the router (encap mode, outer
 destination = backend) or with the backend's MAC (L2 mode). Backends reply to
 clients directly through the router (DSR).
 
+Topology(lbs=N) builds N load-balancer namespaces (lb, lb1, lb2: one
+sluice-dp each, its own --file-prefix, control socket and log; node i at
+10.91.2.(2+i), fd00:91:2::(2+i), MAC 02:91:00:00:00:0(2+i)) on the same
+router bridge; Topology(vip_routes=False) leaves the router without routes
+to the VIPs, for a routing daemon to install (tests/e2e/cluster.py: BIRD,
+BGP, ECMP).
+
 Every name carries the creating process's pid (sle2e-<pid>-...), so two runs
 never collide and stale namespaces of dead runs can be found and removed
 (cleanup_stale()). Teardown kills what it started by pid, deletes the
@@ -61,6 +68,13 @@ BACKENDS = {  # name -> (IPv4, IPv6, MAC of its eth0)
     "b3": ("10.91.2.13", "fd00:91:2::13", "02:91:00:00:01:03"),
 }
 ATTACKER_MAC = "02:91:00:00:00:66"
+MAX_LBS = 3
+
+
+def lb_addrs(i):
+    """(IPv4, IPv6, MAC, namespace key, router port) of load-balancer node @i."""
+    return (f"10.91.2.{2 + i}", f"fd00:91:2::{2 + i}", f"02:91:00:00:00:0{2 + i}",
+            "lb" if i == 0 else f"lb{i}", "rlb" if i == 0 else f"rlb{i}")
 
 # Control socket protocol (include/sluice/ctl.h).
 CTL_MAGIC, CTL_VERSION = 0x534C4331, 1
@@ -151,8 +165,14 @@ def cleanup_stale():
         owner = os.path.basename(d)[len(NS_PREFIX):].split("-")[0]
         if owner.isdigit() and not pid_alive(int(owner)) and not os.environ.get("SLUICE_E2E_KEEP"):
             shutil.rmtree(d, ignore_errors=True)
+    for d in glob.glob(f"/run/{NS_PREFIX}*-bpf"):
+        owner = os.path.basename(d)[len(NS_PREFIX):].split("-")[0]
+        if owner.isdigit() and not pid_alive(int(owner)):
+            run(["umount", d], check=False)
+            shutil.rmtree(d, ignore_errors=True)
     for d in glob.glob("/var/run/dpdk/sle2e*"):
-        owner = os.path.basename(d)[len("sle2e"):]
+        m = re.match(r"sle2e(\d+)", os.path.basename(d))  # sle2e<pid>, sle2e<pid>n<node>
+        owner = m.group(1) if m else ""
         if owner.isdigit() and not pid_alive(int(owner)):
             shutil.rmtree(d, ignore_errors=True)
             for f in glob.glob(f"/dev/hugepages/{os.path.basename(d)}map_*"):
@@ -325,23 +345,56 @@ http {{
 """
 
 
+class LBNode:
+    """One load-balancer namespace and its sluice-dp (node @i of a Topology)."""
+
+    def __init__(self, topo, i):
+        self.i = i
+        self.ip4, self.ip6, self.mac, self.ns_key, self.router_port = lb_addrs(i)
+        self.ns = topo.ns[self.ns_key]
+        sfx = "" if i == 0 else f"n{i}"
+        self.file_prefix = f"sle2e{topo.tag}{sfx}"
+        self.ctl_sock = os.path.join(topo.workdir, f"ctl{sfx}.sock")
+        self.log = os.path.join(topo.workdir, f"sluice-dp{sfx}.log")
+        self.cfg_path = os.path.join(topo.workdir, f"config{sfx}.json")
+        self.pin_root = topo.bpffs if i == 0 else os.path.join(topo.bpffs, f"n{i}")
+        self.proc = None
+
+
 class Topology:
     def __init__(self, sluice_dp=None, decap_obj=None, xdp_front_obj=None, tag=None,
-                 workdir=None):
+                 workdir=None, lbs=1, vip_routes=True):
+        if not 1 <= lbs <= MAX_LBS:
+            raise TopoError(f"lbs={lbs}: 1 to {MAX_LBS} load-balancer nodes")
         self.tag = tag or str(os.getpid())
         self.sluice_dp = sluice_dp
         self.decap_obj = decap_obj
         self.xdp_front_obj = xdp_front_obj
-        self.ns = {k: f"{NS_PREFIX}{self.tag}-{k}"
-                   for k in ("cl", "rt", "lb", "b1", "b2", "b3", "at")}
-        self.file_prefix = f"sle2e{self.tag}"
+        self.vip_routes = vip_routes
+        keys = ["cl", "rt"] + [lb_addrs(i)[3] for i in range(lbs)] + ["b1", "b2", "b3", "at"]
+        self.ns = {k: f"{NS_PREFIX}{self.tag}-{k}" for k in keys}
+        # The XDP filter's pinned maps: a bpffs of our own in the root mount
+        # namespace, visible from every `ip netns exec` (which remounts /sys).
+        # Maps are pinned per interface name, and every node's is lb0: node
+        # i > 0 pins under a directory of its own in it.
+        self.bpffs = f"/run/{NS_PREFIX}{self.tag}-bpf"
         self.workdir = workdir or tempfile.mkdtemp(prefix=f"sle2e-{self.tag}-")
-        self.ctl_sock = os.path.join(self.workdir, "ctl.sock")
-        self.lb_log = os.path.join(self.workdir, "sluice-dp.log")
+        self.lbs = [LBNode(self, i) for i in range(lbs)]
+        # Node 0 under the names the single-LB tests use.
+        self.file_prefix = self.lbs[0].file_prefix
+        self.ctl_sock = self.lbs[0].ctl_sock
+        self.lb_log = self.lbs[0].log
         self.procs = []  # (name, Popen) of everything we started, in start order
-        self.lb_proc = None
         self.lb_mac = LB_MAC
         self.seq = 0
+
+    @property
+    def lb_proc(self):
+        return self.lbs[0].proc
+
+    @lb_proc.setter
+    def lb_proc(self, p):
+        self.lbs[0].proc = p
 
     # ---- building
 
@@ -349,11 +402,14 @@ class Topology:
         """Build everything except sluice-dp (start_lb()). On failure, tears down."""
         try:
             cleanup_stale()
+            os.makedirs(self.bpffs, exist_ok=True)
+            run(["mount", "-t", "bpf", "bpf", self.bpffs])
             self._namespaces()
             self._links()
             self._router()
             self._client()
-            self._lb_host()
+            for n in self.lbs:
+                self._lb_host(n)
             self._attacker()
             for name in BACKENDS:
                 self._backend(name)
@@ -382,13 +438,16 @@ class Topology:
 
     def _links(self):
         self._veth("cl", "cl0", "rt", "rcl")
-        self._veth("lb", "lb0", "rt", "rlb", mac_a=LB_MAC)
+        for n in self.lbs:
+            self._veth(n.ns_key, "lb0", "rt", n.router_port, mac_a=n.mac)
         for name, (_, _, mac) in BACKENDS.items():
             self._veth(name, "eth0", "rt", "r" + name, mac_a=mac)
         self._veth("at", "at0", "rt", "rat", mac_a=ATTACKER_MAC)
 
     def _router(self):
-        ports = ["rlb", "rat"] + ["r" + n for n in BACKENDS]
+        ports = [n.router_port for n in self.lbs] + ["rat"] + ["r" + n for n in BACKENDS]
+        routes = (f"ip route add {VIP4}/32 via {LB4} dev br0\n"
+                  f"ip -6 route add {VIP6}/128 via {LB6} dev br0\n") if self.vip_routes else ""
         sh(f"""
 sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1 \
   net.ipv4.conf.all.send_redirects=0 net.ipv4.conf.default.send_redirects=0
@@ -404,9 +463,7 @@ ip -6 addr add {ROUTER_SEG6}/64 dev br0 nodad
 ip link set rcl up
 ip addr add {ROUTER_CL4}/24 dev rcl
 ip -6 addr add {ROUTER_CL6}/64 dev rcl nodad
-ip route add {VIP4}/32 via {LB4} dev br0
-ip -6 route add {VIP6}/128 via {LB6} dev br0
-""", ns=self.ns["rt"])
+{routes}""", ns=self.ns["rt"])
 
     def _client(self):
         addrs = "\n".join(f"ip addr add {a}/24 dev cl0" for a in CLIENT4)
@@ -423,15 +480,15 @@ ip -6 route add default via {ROUTER_CL6} src {CLIENT6[0]}
 ethtool -K cl0 tx off >/dev/null
 """, ns=self.ns["cl"])
 
-    def _lb_host(self):
+    def _lb_host(self, n):
         sh(f"""
 ip link set lb0 up
-ip addr add {LB4}/24 dev lb0
-ip -6 addr add {LB6}/64 dev lb0 nodad
+ip addr add {n.ip4}/24 dev lb0
+ip -6 addr add {n.ip6}/64 dev lb0 nodad
 ip route add default via {ROUTER_SEG4}
 ip -6 route add default via {ROUTER_SEG6}
 ip link set lb0 xdp off
-""", ns=self.ns["lb"])
+""", ns=n.ns)
 
     def _attacker(self):
         sh(f"""
@@ -499,56 +556,64 @@ ip link set dev eth0 xdpdrv obj {self.decap_obj} sec xdp
 
     # ---- the load balancer
 
-    def start_lb(self, config, timeout=60.0, extra_args=()):
+    def start_lb(self, config, timeout=60.0, extra_args=(), node=0, ensure_hp=True):
+        """Start node @node's sluice-dp on its lb0 with @config; wait until it forwards."""
         if not self.sluice_dp:
             raise TopoError("no sluice-dp binary given")
-        ensure_hugepages()
-        cfg_path = os.path.join(self.workdir, "config.json")
-        with open(cfg_path, "w") as f:
+        n = self.lbs[node]
+        if ensure_hp:
+            ensure_hugepages()
+        log_start = len(self.lb_log_text(node))
+        with open(n.cfg_path, "w") as f:
             json.dump(config, f, indent=2)
-        cmd = [self.sluice_dp, "-l", "0,1", "--file-prefix", self.file_prefix, "--no-pci",
+        cmd = [self.sluice_dp, "-l", "0,1", "--file-prefix", n.file_prefix, "--no-pci",
                "--huge-dir", "/dev/hugepages", "--huge-unlink", "--",
-               "-c", cfg_path, "-s", self.ctl_sock, "--af-xdp", "lb0",
-               "--idle-sleep-us", "100"]
+               "-c", n.cfg_path, "-s", n.ctl_sock, "--af-xdp", "lb0",
+               "--idle-sleep-us", "100", "--filter-pin-root", n.pin_root]
         if self.xdp_front_obj and os.path.exists(self.xdp_front_obj):
             cmd += ["--xdp-prog", self.xdp_front_obj]
         cmd += list(extra_args)
-        self.lb_proc = self.spawn("sluice-dp", self.ns["lb"], cmd, log=self.lb_log)
+        name = "sluice-dp" if node == 0 else f"sluice-dp-n{node}"
+        os.makedirs(n.pin_root, exist_ok=True)
+        n.proc = self.spawn(name, n.ns, cmd, log=n.log)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if self.lb_proc.poll() is not None:
-                raise TopoError(f"sluice-dp exited with {self.lb_proc.returncode}:\n"
-                                f"{self.lb_log_tail()}")
-            if "sluice-dp: forwarding on" in self.lb_log_text():
+            if n.proc.poll() is not None:
+                raise TopoError(f"{name} exited with {n.proc.returncode}:\n"
+                                f"{self.lb_log_tail(node=node)}")
+            # The log is appended to: after a restart, only what the new process wrote counts.
+            if "sluice-dp: forwarding on" in self.lb_log_text(node)[log_start:]:
                 return
             time.sleep(0.1)
-        raise TopoError(f"sluice-dp not ready after {timeout}s:\n{self.lb_log_tail()}")
+        raise TopoError(f"{name} not ready after {timeout}s:\n{self.lb_log_tail(node=node)}")
 
-    def stop_lb(self):
-        if self.lb_proc is not None:
-            kill_pid(self.lb_proc, timeout=15)
-            self.lb_proc = None
-        shutil.rmtree(f"/var/run/dpdk/{self.file_prefix}", ignore_errors=True)
-        for f in glob.glob(f"/dev/hugepages/{self.file_prefix}map_*"):
+    def stop_lb(self, node=0, sig=signal.SIGTERM):
+        n = self.lbs[node]
+        if n.proc is not None:
+            kill_pid(n.proc, timeout=15, sig=sig)
+            n.proc = None
+        shutil.rmtree(f"/var/run/dpdk/{n.file_prefix}", ignore_errors=True)
+        for f in glob.glob(f"/dev/hugepages/{n.file_prefix}map_*"):
             os.unlink(f)
 
-    def lb_log_text(self):
+    def lb_log_text(self, node=0):
         try:
-            with open(self.lb_log, errors="replace") as f:
+            with open(self.lbs[node].log, errors="replace") as f:
                 return f.read()
         except FileNotFoundError:
             return ""
 
-    def lb_log_tail(self, n=40):
-        return "\n".join(self.lb_log_text().splitlines()[-n:])
+    def lb_log_tail(self, n=40, node=0):
+        return "\n".join(self.lb_log_text(node).splitlines()[-n:])
 
-    def lb_alive(self):
-        return self.lb_proc is not None and self.lb_proc.poll() is None
+    def lb_alive(self, node=0):
+        p = self.lbs[node].proc
+        return p is not None and p.poll() is None
 
-    def ctl(self, msg_type, payload=None):
+    def ctl(self, msg_type, payload=None, node=0):
         self.seq += 1
-        return ctl_request(self.ctl_sock, msg_type, payload if payload is not None else {},
-                           seq=self.seq)
+        return ctl_request(self.lbs[node].ctl_sock, msg_type,
+                           payload if payload is not None else {}, seq=self.seq)
 
     def apply(self, config):
         return self.ctl(CTL_APPLY, config)
@@ -562,8 +627,8 @@ ip link set dev eth0 xdpdrv obj {self.decap_obj} sec xdp
             raise TopoError(f"STATUS refused: {st}")
         return st["generation"]
 
-    def tel(self, cmd):
-        return telemetry(self.file_prefix, cmd)
+    def tel(self, cmd, node=0):
+        return telemetry(self.lbs[node].file_prefix, cmd)
 
     def backend_counters(self, vip_index):
         """{backend name: {"packets", "bytes", "new_flows", "state"}} from
@@ -602,13 +667,35 @@ ip link set dev eth0 xdpdrv obj {self.decap_obj} sec xdp
         """Per-CPU {packets, bytes} counters of an XDP program's stats map,
         summed over CPUs: {name: packets}."""
         mid = self.xdp_map_id(ns, iface, map_name)
+        info = json.loads(run(["bpftool", "-j", "map", "show", "id", str(mid)]).stdout)
+        if info.get("type") == "array_of_maps":
+            # The front program's counters live in a plugged inner map (docs/filter.md).
+            outer = json.loads(run(["bpftool", "-j", "map", "dump", "id", str(mid)]).stdout)
+            if not outer:
+                raise TopoError(f"{map_name} on {iface}: no inner map plugged in")
+            e = outer[0]
+            inner = e.get("inner_map_id") or (e.get("formatted") or {}).get("inner_map_id")
+            if inner is None:
+                v = e["value"]
+                inner = int.from_bytes(bytes(int(b, 16) for b in v), "little") \
+                    if isinstance(v, list) else int(v)
+            mid = int(inner)
         dump = json.loads(run(["bpftool", "-j", "map", "dump", "id", str(mid)]).stdout)
         out = {}
+
+        def le(hexbytes):
+            return int.from_bytes(bytes(int(b, 16) for b in hexbytes), "little")
+
         for e in dump:
-            f = e["formatted"]
-            k = f["key"]
+            if "formatted" in e:  # a map with BTF (the decap program's own)
+                f = e["formatted"]
+                k = f["key"]
+                packets = sum(v["value"]["packets"] for v in f["values"])
+            else:  # raw: key bytes, per-CPU struct sl_xdp_counter {packets, bytes}
+                k = le(e["key"])
+                packets = sum(le(v["value"][:8]) for v in e["values"])
             name = names[k] if k < len(names) else str(k)
-            out[name] = sum(v["value"]["packets"] for v in f["values"])
+            out[name] = packets
         return out
 
     def xdp_front_stats(self):
@@ -625,16 +712,21 @@ ip link set dev eth0 xdpdrv obj {self.decap_obj} sec xdp
 
     def down(self):
         """Remove everything; safe to call twice and after a partial up()."""
-        try:
-            self.stop_lb()
-        except Exception as e:  # keep tearing down
-            log(f"stop_lb: {e}")
+        for n in self.lbs:
+            try:
+                self.stop_lb(n.i)
+            except Exception as e:  # keep tearing down
+                log(f"stop_lb {n.i}: {e}")
         for name, p in reversed(self.procs):
             if p.poll() is None:
                 kill_pid(p, timeout=5)
         self.procs = []
         for ns in self.ns.values():
             _netns_delete(ns)
+        if os.path.ismount(self.bpffs):
+            run(["umount", self.bpffs], check=False)
+        if os.path.isdir(self.bpffs):
+            shutil.rmtree(self.bpffs, ignore_errors=True)
         if not os.environ.get("SLUICE_E2E_KEEP"):
             shutil.rmtree(self.workdir, ignore_errors=True)
         else:
