@@ -703,6 +703,19 @@ main(int argc, char **argv)
 	json_t *result = json_object();
 	rc = run_trials(&r, result);
 
+	/*
+	 * --sync: say so and wait for a line before the threads stop polling RX,
+	 * so that the caller can let the peer settle (take in what is still on
+	 * the link, send back what it holds) and read its counters first.
+	 */
+	if (c.o.sync && rc == 0) {
+		char line[64];
+		printf("{\"event\": \"done\"}\n");
+		fflush(stdout);
+		if (!fgets(line, sizeof(line), stdin))
+			rc = -EPIPE;
+	}
+
 	/* Stop the threads. */
 	memset(&pg_ctl.cmd, 0, sizeof(pg_ctl.cmd));
 	pg_ctl.cmd.kind = PG_CMD_QUIT;

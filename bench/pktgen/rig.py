@@ -1,11 +1,23 @@
 # SPDX-License-Identifier: BSD-3-Clause
-"""The benchmark rig: sluice-pktgen on one end of a memif link, the device
-under test (sluice-dp, or dpdk-testpmd in io-forward mode as the reference)
-on the other. The DUT is the memif server, the generator the client.
+"""The benchmark rig: sluice-pktgen on one end of a link, the device under
+test (sluice-dp, or dpdk-testpmd in io-forward mode as the reference) on the
+other. Two kinds of link:
+
+memif (default): shared memory between the two processes; the DUT is the
+memif server, the generator the client. No kernel on the packet path.
 
     sluice-pktgen (client)  ==memif==  sluice-dp | dpdk-testpmd (server)
       main lcore: trials              main lcore: control socket / stats
       worker lcore(s): TX+RX          worker lcore(s): forward, one queue each
+
+afxdp: a veth pair in a namespace of the rig's own, an AF_XDP socket on each
+end. The DUT's end runs the XDP program sluice-dp loads (the front program
+with the filter, its maps pinned under a bpffs of the rig's own), so this is
+the path of denylists and rate limits; testpmd gets DPDK's default program
+(everything to the socket). The kernel's veth and XDP work runs on the
+sending side's CPU.
+
+    sluice-pktgen -- AF_XDP -- vethA <--> vethB -- XDP filter -- AF_XDP -- DUT
 
 The DUT sends every packet back on the link it came from (sluice-dp is
 one-armed: IP-in-IP towards its next hop; testpmd io returns it as is), so
@@ -184,7 +196,9 @@ def cpu_plan(threads, ncpu=None):
         raise RigError(f"{threads} threads need {2 * threads + 1} CPUs (or 1 thread on 2 "
                        f"CPUs); this machine has {ncpu}")
     lc = lambda cpus: ",".join(f"{i}@{c}" for i, c in enumerate(cpus))  # noqa: E731
-    return {"generator": lc(gen), "dut": lc(dut), "shared_cpu0": shared,
+    # The DUT's lcores are on CPUs of their own: as a plain -l list (lcore = CPU), the
+    # form sluice-dp also reads to size its AF_XDP port's queues.
+    return {"generator": lc(gen), "dut": ",".join(map(str, dut)), "shared_cpu0": shared,
             "generator_cpus": gen, "dut_cpus": dut}
 
 
@@ -223,15 +237,42 @@ class Dut:
         self.kind, self.prefix, self.proc, self.log_path = kind, prefix, proc, log_path
         self.workers = workers
         self.tel = Telemetry(prefix)
+        self.filter = None  # afxdp rig, sluice-dp: reads the XDP filter's counters
 
     def alive(self):
         return self.proc.poll() is None
+
+    def wait_forwarding(self, timeout=30):
+        """testpmd starts forwarding only once its port is up (the memif client has
+        connected) and after flushing its RX queues: wait for the line it prints then,
+        before the first trial. sluice-dp's workers poll from the start."""
+        if self.kind != "testpmd" or getattr(self, "_forwarding", False):
+            return
+        deadline = time.monotonic() + timeout
+        while "packets/burst=" not in open(self.log_path, errors="replace").read():
+            if not self.alive() or time.monotonic() > deadline:
+                raise RigError(f"testpmd did not start forwarding:\n{self.log_tail()}")
+            time.sleep(0.05)
+        time.sleep(0.2)
+        self._forwarding = True
 
     def log_tail(self, n=40):
         try:
             return "".join(open(self.log_path, errors="replace").readlines()[-n:])
         except OSError:
             return ""
+
+    def settle(self, quiet=0.2, timeout=10.0):
+        """Snapshots until two taken @quiet seconds apart agree (nothing in flight)."""
+        deadline = time.monotonic() + timeout
+        prev = self.snapshot()
+        while time.monotonic() < deadline:
+            time.sleep(quiet)
+            cur = self.snapshot()
+            if cur["port"] == prev["port"]:
+                return cur
+            prev = cur
+        raise RigError(f"{self.kind}'s counters still moving after {timeout} s")
 
     def snapshot(self):
         """Counters now: the port's (both DUTs) and sluice-dp's own."""
@@ -251,16 +292,22 @@ class Dut:
             snap["drops"] = tel("/sluice/drops")
             ct = tel("/sluice/conntrack")
             snap["conntrack"] = {k: v for k, v in ct.items() if isinstance(v, (int, float))}
+        if self.filter:
+            snap["filter"] = self.filter()
         return snap
 
 
 class Rig:
     _count = 0
 
-    def __init__(self, build, threads=1, zero_copy=False, rsize=10, keep=False, ncpu=None):
+    def __init__(self, build, threads=1, zero_copy=False, rsize=10, keep=False, ncpu=None,
+                 link="memif"):
         Rig._count += 1
         self.tag = f"{PREFIX}{os.getpid()}r{Rig._count}"
         self.build = build
+        if link not in ("memif", "afxdp"):
+            raise RigError(f"link '{link}': memif or afxdp")
+        self.link = link
         self.threads = threads
         self.zero_copy = zero_copy
         self.rsize = rsize
@@ -272,11 +319,76 @@ class Rig:
         self.dut = None
         self.procs = []
         self.last_cpu = None
+        self.run_delta = None  # the DUT's counters over the last whole pktgen run
         self.pktgen = os.path.join(build, "bench", "pktgen", "sluice-pktgen")
         self.sluice_dp = os.path.join(build, "dataplane", "sluice-dp")
-        for path in (self.pktgen, self.sluice_dp):
+        self.sluice_filter = os.path.join(build, "tools", "sluice-filter")
+        need = [self.pktgen, self.sluice_dp] + ([self.sluice_filter] if link == "afxdp" else [])
+        for path in need:
             if not os.access(path, os.X_OK):
                 raise RigError(f"{path} not found: build first (ninja -C {build})")
+        self.ns = self.bpffs = None
+        if link == "afxdp":
+            try:
+                self._veth_up()
+            except Exception:
+                self.close()
+                raise
+
+    def _veth_up(self):
+        """The afxdp link: a namespace, a veth pair in it (IPv6 off: no neighbour
+        discovery frames on the link), a bpffs for the filter's pinned maps."""
+        pid = os.getpid()
+        self.ns = f"{self.tag}"
+        self.if_gen, self.if_dut = f"pg{pid}r{Rig._count}a", f"pg{pid}r{Rig._count}b"
+        if len(self.if_gen) > 15:
+            raise RigError(f"interface name {self.if_gen} too long")
+        self.bpffs = f"/run/{self.tag}-bpf"
+        q = str(self.threads)
+        subprocess.run(["ip", "netns", "add", self.ns], check=True)
+        subprocess.run(["ip", "link", "add", self.if_gen, "numtxqueues", q, "numrxqueues", q,
+                        "netns", self.ns, "type", "veth", "peer", "name", self.if_dut,
+                        "numtxqueues", q, "numrxqueues", q, "netns", self.ns], check=True)
+        self._ns_sh(f"""
+sysctl -qw net.ipv6.conf.{self.if_gen}.disable_ipv6=1 net.ipv6.conf.{self.if_dut}.disable_ipv6=1
+ip link set lo up
+ip link set {self.if_gen} up
+ip link set {self.if_dut} up""")
+        os.makedirs(self.bpffs, exist_ok=True)
+        subprocess.run(["mount", "-t", "bpf", "bpf", self.bpffs], check=True)
+
+    def _ns_sh(self, script):
+        p = subprocess.run(["ip", "netns", "exec", self.ns, "sh", "-ec", script],
+                           capture_output=True, text=True, timeout=60)
+        if p.returncode != 0:
+            raise RigError(f"in {self.ns}: {script.strip()}: {p.stderr.strip()}")
+        return p.stdout
+
+    def _in_ns(self, argv):
+        """@argv run inside the rig's namespace, with a bpffs at /sys/fs/bpf for libxdp
+        (ip netns exec remounts /sys) and no XDP program left on the interface."""
+        if self.link != "afxdp":
+            return argv
+        return ["ip", "netns", "exec", self.ns, "sh", "-c",
+                "mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf; exec \"$@\"",
+                "sh"] + argv
+
+    def _xdp_off(self, ifname):
+        self._ns_sh(f"ip link set {ifname} xdp off")
+
+    def filter(self, *args):
+        """sluice-filter -j -r <the rig's bpffs> ARGS on the DUT's interface; its JSON."""
+        p = subprocess.run(["ip", "netns", "exec", self.ns, self.sluice_filter, "-j", "-r",
+                            self.bpffs, *args], capture_output=True, text=True, timeout=60)
+        out = json.loads(p.stdout) if p.stdout.strip() else {}
+        if p.returncode != 0:
+            raise RigError(f"sluice-filter {' '.join(args)}: {out or p.stderr.strip()}")
+        return out
+
+    def dut_port_vdev(self):
+        if self.link == "memif":
+            return f"net_memif0,role=server,socket={self.sock},id=0"
+        return f"net_af_xdp0,iface={self.if_dut},start_queue=0,queue_count={self.threads}"
 
     def __enter__(self):
         return self
@@ -300,21 +412,38 @@ class Rig:
                 raise RigError(f"{what} did not start:\n{tail}")
             time.sleep(0.05)
 
-    def start_sluice(self, config, idle_sleep_us=0):
-        """sluice-dp with @config (a dict) as memif server, busy polling."""
+    def start_sluice(self, config, idle_sleep_us=0, filter_rules=None):
+        """sluice-dp with @config (a dict), busy polling: the memif server, or on
+        the DUT's veth (--af-xdp: the front program and the filter, @filter_rules
+        applied with sluice-filter once it runs)."""
         self.stop_dut()
         cfg = os.path.join(self.dir, "dp.json")
         with open(cfg, "w") as f:
             json.dump(config, f)
         prefix = f"{self.tag}dut"
         ctl = os.path.join(self.dir, "dp.sock")
-        argv = [self.sluice_dp, "--lcores", self.plan["dut"], "--no-pci",
-                "--file-prefix", prefix, "--vdev", f"net_memif0,role=server,socket={self.sock},id=0",
-                "--", "-c", cfg, "-s", ctl, "--idle-sleep-us", str(idle_sleep_us)]
-        proc, logp = self._spawn(argv, "sluice-dp.log")
+        argv = [self.sluice_dp, "-l", self.plan["dut"], "--no-pci", "--file-prefix", prefix]
+        if self.link == "memif":
+            argv += ["--vdev", self.dut_port_vdev(), "--"]
+        else:
+            self._xdp_off(self.if_dut)
+            argv += ["--", "--af-xdp", self.if_dut, "--filter-pin-root", self.bpffs]
+        argv += ["-c", cfg, "-s", ctl, "--idle-sleep-us", str(idle_sleep_us)]
+        proc, logp = self._spawn(self._in_ns(argv), "sluice-dp.log")
         self._wait_for(ctl, proc, "sluice-dp", logp)
         self.dut = Dut("sluice", prefix, proc, logp, self.threads)
+        if self.link == "afxdp":
+            self.dut.filter = lambda: self.filter_stats()
+            if filter_rules is not None:
+                path = os.path.join(self.dir, "filter.json")
+                with open(path, "w") as f:
+                    json.dump(filter_rules, f)
+                self.filter("apply", self.if_dut, path)
         return self.dut
+
+    def filter_stats(self):
+        """The filter's counters on the DUT's interface: {counter: packets}."""
+        return {r["counter"]: r["packets"] for r in self.filter("stats", self.if_dut, "--all")}
 
     def start_testpmd(self):
         """dpdk-testpmd in io-forward mode, one port looped onto itself, as memif server."""
@@ -323,11 +452,13 @@ class Rig:
             raise RigError(f"{TESTPMD} not found (Debian package dpdk)")
         prefix = f"{self.tag}dut"
         t = str(self.threads)
-        argv = [TESTPMD, "--lcores", self.plan["dut"], "--no-pci", "--file-prefix", prefix,
-                "--vdev", f"net_memif0,role=server,socket={self.sock},id=0", "--",
+        if self.link == "afxdp":
+            self._xdp_off(self.if_dut)
+        argv = [TESTPMD, "-l", self.plan["dut"], "--no-pci", "--file-prefix", prefix,
+                "--vdev", self.dut_port_vdev(), "--",
                 "--forward-mode=io", "--port-topology=loop", f"--nb-cores={t}",
                 f"--rxq={t}", f"--txq={t}", "--burst=32", "--stats-period=3600"]
-        proc, logp = self._spawn(argv, "testpmd.log")
+        proc, logp = self._spawn(self._in_ns(argv), "testpmd.log")
         # The memif listener (an abstract socket: no file) is made while EAL probes the
         # vdev, before telemetry starts: once telemetry answers, the client can connect.
         deadline = time.monotonic() + 30
@@ -351,9 +482,13 @@ class Rig:
             self.dut = None
 
     def pktgen_argv(self, args):
-        vdev = f"net_memif0,role=client,socket={self.sock},id=0,rsize={self.rsize}"
         eal = [self.pktgen, "--lcores", self.plan["generator"], "--no-pci",
                "--file-prefix", f"{self.tag}gen", "--log-level", "pmd.net.memif:warning"]
+        if self.link == "afxdp":
+            self._xdp_off(self.if_gen)
+            vdev = f"net_af_xdp0,iface={self.if_gen},start_queue=0,queue_count={self.threads}"
+            return self._in_ns(eal + ["--vdev", vdev, "--"] + list(args))
+        vdev = f"net_memif0,role=client,socket={self.sock},id=0,rsize={self.rsize}"
         if self.zero_copy:
             vdev += ",zero-copy=yes"
             eal.append("--single-file-segments")
@@ -374,7 +509,8 @@ class Rig:
         lines = queue.Queue()
         reader = threading.Thread(target=self._read_lines, args=(proc.stdout, lines), daemon=True)
         reader.start()
-        deltas, before = {}, None
+        deltas, before, first = {}, None, None
+        self.run_delta = None
         deadline = time.monotonic() + timeout
         t0, busy0 = time.monotonic(), cpu_busy_s()
         dut0 = proc_cpu_s(self.dut.proc.pid) if self.dut else 0.0
@@ -393,11 +529,22 @@ class Rig:
                 except ValueError:
                     continue
                 if ev.get("event") == "ready":
+                    if self.dut:
+                        self.dut.wait_forwarding()
                     before = self.dut.snapshot() if self.dut else None
                     proc.stdin.write("\n")
                     proc.stdin.flush()
                 elif ev.get("event") == "trial" and before is not None:
                     deltas[ev["trial"]["index"]] = delta(before, self.dut.snapshot())
+                    if first is None:
+                        first = before
+                elif ev.get("event") == "done":
+                    # The generator still polls RX: let the DUT settle (its counters
+                    # stop moving), then read them for the whole run, then let it go.
+                    if self.dut and first is not None:
+                        self.run_delta = delta(first, self.dut.settle())
+                    proc.stdin.write("\n")
+                    proc.stdin.flush()
             # wait4: the generator's own CPU time, to tell it from everybody else's.
             end = time.monotonic() + 60
             while True:
@@ -446,5 +593,13 @@ class Rig:
         self.dut = None
         for suffix in ("dut", "gen"):
             self._rm_prefix(f"{self.tag}{suffix}")
+        if self.ns:
+            subprocess.run(["ip", "netns", "del", self.ns], capture_output=True)
+            self.ns = None
+        if self.bpffs:
+            if os.path.ismount(self.bpffs):
+                subprocess.run(["umount", self.bpffs], capture_output=True)
+            shutil.rmtree(self.bpffs, ignore_errors=True)
+            self.bpffs = None
         if not self.keep:
             shutil.rmtree(self.dir, ignore_errors=True)

@@ -115,9 +115,12 @@ def test_sluice_loss_accounting(memif_rig, tmp_path):
     ]}
     (tmp_path / "p.json").write_text(json.dumps(prof))
     memif_rig.start_sluice(cfg)
-    # A modest fixed rate: losses come from the DUT's drops, not from a full ring.
+    # A modest fixed rate: losses come from the DUT's drops, not from a full ring. A
+    # long drain: the trial ends only after 200 ms without a packet back, so a DUT
+    # descheduled for a while at the end has sent everything back first.
     report, deltas = memif_rig.run_pktgen(
-        ["-p", str(tmp_path / "p.json"), "-n", "50000", "-r", "1", "--count-flows"])
+        ["-p", str(tmp_path / "p.json"), "-n", "50000", "-r", "1", "--count-flows",
+         "--drain-ms", "200"])
     assert memif_rig.dut.alive(), memif_rig.dut.log_tail()
     t = report["trials"][0]
     d = deltas[0]
@@ -133,6 +136,12 @@ def test_sluice_loss_accounting(memif_rig, tmp_path):
                "no_exception_port", "segmented")
     assert set(reasons) <= set(drops), drops
     assert t["sent"] == t["rx_total"] + sum(drops[k] for k in reasons), (t, drops)
+    # The same over the whole run, read once sluice-dp had nothing left in flight.
+    run = memif_rig.run_delta
+    tot = report["totals"]
+    assert run["port"]["ipackets"] == tot["sent"]
+    assert run["port"]["opackets"] == tot["received"]
+    assert tot["sent"] == tot["received"] + sum(run["drops"][k] for k in reasons)
     # Stream by stream: lost (sent + refused - received) = refused + the DUT's drops.
     lost = {n: s["sent"] - s["received"] for n, s in st.items() if "lost" in s}
     assert st["nobe"]["received"] == 0 and lost["nobe"] == drops["no_backend"] > 0
@@ -158,7 +167,12 @@ def test_testpmd_accounting(memif_rig, tmp_path):
     (tmp_path / "p.json").write_text(json.dumps(prof))
     memif_rig.start_testpmd()
     report, deltas = memif_rig.run_pktgen(
-        ["-p", str(tmp_path / "p.json"), "-n", "50000", "-r", "1", "--count-flows"])
+        ["-p", str(tmp_path / "p.json"), "-n", "50000", "-r", "1", "--count-flows",
+         "--drain-ms", "200"])
+    run = memif_rig.run_delta
+    tot = report["totals"]
+    assert run["port"]["ipackets"] == tot["sent"]
+    assert run["port"]["opackets"] == tot["received"]
     t = report["trials"][0]
     d = deltas[0]
     st = t["streams"]
