@@ -38,6 +38,7 @@ from rig import Rig, RigError, log  # noqa: E402
 SCENARIOS = ("forwarding", "newflows", "attack", "mixed")
 NEXTHOP_MAC = "02:00:00:00:00:fe"
 VIP4, VIP6 = "192.0.2.80", "2001:db8::80"
+DENY_NET4 = "203.0.113.0/24"
 BACKENDS4 = [f"10.97.0.{i}" for i in range(1, 9)]
 BACKENDS6 = [f"fd00:97::{i}" for i in range(1, 9)]
 
@@ -76,8 +77,13 @@ def stream(name, type_, dst, dport, flows, size, share=1, **kw):
     return s
 
 
-def scenario_runs(name, a):
-    """(label, flows, profile, sluice config) for each run of scenario @name."""
+def scenario_link(name, a):
+    """The link a scenario runs on: -i, else afxdp for the attack (the filter's path)."""
+    return a.rig or ("afxdp" if name == "attack" else "memif")
+
+
+def scenario_runs(name, a, link):
+    """(label, flows, profile, sluice config, filter rules) for each run of @name."""
     t = a.threads
     size = a.size
     dst = a.dest
@@ -86,26 +92,34 @@ def scenario_runs(name, a):
         for f in a.flows or [1, 1000, 1000000, 10000000]:
             f = max(f, t)  # a flow goes to one queue: at least one per thread
             prof = {"streams": [stream("established", "tcp_ack", dst, 80, f, size)]}
-            yield f"{f} flows", f, prof, sluice_config(proto_vip, flow_capacity(f))
+            yield f"{f} flows", f, prof, sluice_config(proto_vip, flow_capacity(f)), None
     elif name == "newflows":
         prof = {"streams": [stream("syn", "tcp_syn", dst, 80, 0, size)]}
-        yield "new flows", 0, prof, sluice_config(proto_vip, 1 << 20)
+        yield "new flows", 0, prof, sluice_config(proto_vip, 1 << 20), None
     elif name == "attack":
         f = (a.flows or [100000])[0]
-        legit_src = "10.0.0.0/8" if ":" not in dst else "fd00:10::/64"
-        flood_src = "100.64.0.0/10" if ":" not in dst else "fd00:66::/64"
+        v6 = ":" in dst
+        legit_src = "fd00:10::/64" if v6 else "10.0.0.0/8"
+        flood_src = "fd00:66::/64" if v6 else "100.64.0.0/10"
+        deny_src = "2001:db8:bad::/64" if v6 else DENY_NET4
         streams = [
             stream("legit", "tcp_ack", dst, 80, f, size, share=20, src=legit_src),
-            stream("synflood", "tcp_syn", dst, 80, 0, size, share=70, random_src=True,
+            stream("synflood", "tcp_syn", dst, 80, 0, size, share=60, random_src=True,
                    src=flood_src),
             stream("bad_version", "tcp_ack", dst, 80, 1000, size, share=5,
                    malformed="ip_version", src=legit_src),
             stream("bad_doff", "tcp_ack", dst, 80, 1000, size, share=5, malformed="tcp_doff",
                    src=legit_src),
         ]
+        rules = None
+        if link == "afxdp":
+            # Denylisted sources: the XDP filter in front of sluice-dp drops them.
+            streams.append(stream("denied", "tcp_ack", dst, 80, 0, size, share=10,
+                                  random_src=True, src=deny_src, expect="drop"))
+            rules = {"deny": {"mode": "enforce", "rules": [deny_src]}}
         # syn_cap keeps the flood from evicting the legitimate flows' entries.
         yield f"{f} legit flows", f, {"streams": streams}, \
-            sluice_config(proto_vip, flow_capacity(f) * 2, syn_cap=200000)
+            sluice_config(proto_vip, flow_capacity(f) * 2, syn_cap=200000), rules
     elif name == "mixed":
         f = (a.flows or [1000000])[0]
         sz = "imix" if a.size == 60 else a.size
@@ -116,7 +130,7 @@ def scenario_runs(name, a):
         ]
         cfg = sluice_config([vip(VIP4, "tcp", 80), vip(VIP4, "udp", 53), vip(VIP6, "tcp", 80)],
                             flow_capacity(f))
-        yield f"{f} flows", f, {"streams": streams}, cfg
+        yield f"{f} flows", f, {"streams": streams}, cfg, None
 
 
 def hugepages_for(cfg, threads):
@@ -164,6 +178,8 @@ def summarize(report, deltas, threads):
         s["dut_drops_flat"] = {k: v for k, v in d["drops"].items() if v}
     if d.get("workers"):
         s["dut_new_flows_flat"] = d["workers"].get("new_flows")
+    if d.get("filter"):
+        s["dut_filter_flat"] = {k: v for k, v in d["filter"].items() if v}
     return s
 
 
@@ -206,7 +222,7 @@ def pktgen_args(a, profile_path, search=True):
 
 def run_scenario(name, a, rig, out_dir):
     runs = []
-    for label, flows, prof, cfg in scenario_runs(name, a):
+    for label, flows, prof, cfg, rules in scenario_runs(name, a, rig.link):
         ppath = os.path.join(rig.dir, f"{name}-{flows}.profile.json")
         with open(ppath, "w") as f:
             json.dump(prof, f)
@@ -214,7 +230,7 @@ def run_scenario(name, a, rig, out_dir):
         for dut in a.duts:
             log(f"{name}, {label}: {dut}")
             if dut == "sluice":
-                rig.start_sluice(cfg)
+                rig.start_sluice(cfg, filter_rules=rules)
             else:
                 rig.start_testpmd()
             try:
@@ -225,7 +241,9 @@ def run_scenario(name, a, rig, out_dir):
                 dut_log = rig.dut.log_tail(200) if rig.dut else ""
                 rig.stop_dut()
             run = {"scenario": name, "label": label, "flows": flows, "dut": dut,
-                   "profile": prof, "dut_config": cfg if dut == "sluice" else None,
+                   "link": rig.link, "profile": prof,
+                   "dut_config": cfg if dut == "sluice" else None,
+                   "filter_rules": rules if dut == "sluice" else None,
                    "cpu": rig.last_cpu, "pktgen": report,
                    "dut_counters": {str(k): v for k, v in sorted(deltas.items())}}
             if not a.rate:
@@ -297,7 +315,8 @@ def summary_md(runs, threads):
         cpp = fmt(s["dut_cycles_per_packet"], ".0f")
         if s["dut_cycles_per_packet"] and not s["dut_saturated"]:
             cpp = f"<= {cpp} (not saturated)"
-        lines.append(f"| {r['scenario']} | {r['label']} | {r['dut']} | "
+        scen = r["scenario"] + (" (AF_XDP)" if r.get("link") == "afxdp" else "")
+        lines.append(f"| {scen} | {r['label']} | {r['dut']} | "
                      f"{s['flat_forwarded_mpps']:.2f} | {s['zero_loss_mpps']:.2f} | "
                      f"{s['partial_loss_mpps']:.2f} | {ratio} | {cpp} | {lat_at(s)} |")
     extra = []
@@ -311,6 +330,9 @@ def summary_md(runs, threads):
                     parts.append(f"{n} lost {v['lost']} of {v['sent']}")
                 else:
                     parts.append(f"{n} leaked {v['leaked']} of {v['sent']}")
+            flt = s.get("dut_filter_flat", {})
+            if flt:
+                parts.append(f"the XDP filter dropped {flt.get('drop_deny', 0)} as denylisted")
             extra.append(f"* attack, {r['dut']}, flat out: " + "; ".join(parts))
     return "\n".join(lines + ([""] + extra if extra else [])) + "\n"
 
@@ -392,8 +414,10 @@ def parse_args(argv):
         prog="bench/pktgen.sh", description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("scenario", choices=SCENARIOS + ("all",))
-    ap.add_argument("-i", dest="rig", default="memif", choices=["memif"],
-                    help="the link between generator and DUT (default memif)")
+    ap.add_argument("-i", dest="rig", default=None, choices=["memif", "afxdp"],
+                    help="the link between generator and DUT: memif, or afxdp (veth with "
+                         "the XDP filter in front of sluice-dp); default memif, afxdp for "
+                         "the attack scenario")
     ap.add_argument("-s", dest="size", default="60",
                     help="frame bytes without FCS (default 60: 64 on the wire), or imix")
     ap.add_argument("-d", dest="dest", default=VIP4, help=f"the VIP (default {VIP4})")
@@ -466,22 +490,24 @@ def main(argv):
     rigmod.cleanup_stale()
     scenarios = SCENARIOS if a.scenario == "all" else (a.scenario,)
     written = []
-    with Rig(a.build, threads=a.threads, zero_copy=a.zero_copy, rsize=a.rsize,
-             keep=a.keep) as rig:
-        log(f"rig {rig.tag}: generator lcores {rig.plan['generator']}, DUT lcores "
-            f"{rig.plan['dut']}, work dir {rig.dir}")
-        for name in scenarios:
+    for name in scenarios:
+        link = scenario_link(name, a)
+        with Rig(a.build, threads=a.threads, zero_copy=a.zero_copy, rsize=a.rsize,
+                 keep=a.keep, link=link) as rig:
+            log(f"{name}: rig {rig.tag} on {link}: generator lcores {rig.plan['generator']}, "
+                f"DUT lcores {rig.plan['dut']}, work dir {rig.dir}")
             started = datetime.datetime.now()
             runs = run_scenario(name, a, rig, out_dir)
             doc = {"scenario": name, "command": ["bench/pktgen.sh"] + argv,
                    "started": started.isoformat(timespec="seconds"),
                    "seconds": round((datetime.datetime.now() - started).total_seconds(), 1),
-                   "machine": machine_info(), "rig": {"link": a.rig, "plan": rig.plan,
-                                                      "threads": a.threads,
-                                                      "zero_copy": a.zero_copy,
-                                                      "memif_ring": 1 << a.rsize},
+                   "machine": machine_info(),
+                   "rig": {"link": link, "plan": rig.plan, "threads": a.threads,
+                           "zero_copy": a.zero_copy, "memif_ring": 1 << a.rsize},
                    "runs": runs}
             fname = name if a.flows is None else f"{name}-f{'_'.join(map(str, a.flows))}"
+            if a.rig:
+                fname += f"-{link}"
             with open(os.path.join(out_dir, f"{fname}.json"), "w") as f:
                 json.dump(doc, f, indent=1)
             written.append(f"{fname}.json")

@@ -81,10 +81,23 @@ def stop(proc, sig=signal.SIGINT, timeout=15.0):
 
 
 def cleanup_stale():
-    """DPDK runtime dirs, hugepage files and work dirs of slpg runs whose process is gone."""
+    """Namespaces, bpffs mounts, DPDK runtime dirs, hugepage files and work dirs of slpg
+    runs whose process is gone."""
     def owner(name):
         digits = name[len(PREFIX):].split("r")[0].split("-")[0]
         return int(digits) if digits.isdigit() else None
+
+    out = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout
+    for line in out.splitlines():
+        name = line.split()[0] if line.split() else ""
+        pid = owner(name) if name.startswith(PREFIX) else None
+        if pid is not None and not pid_alive(pid):
+            subprocess.run(["ip", "netns", "del", name], capture_output=True)
+    for path in glob.glob(f"/run/{PREFIX}*-bpf"):
+        pid = owner(os.path.basename(path))
+        if pid is not None and not pid_alive(pid):
+            subprocess.run(["umount", path], capture_output=True)
+            shutil.rmtree(path, ignore_errors=True)
 
     for pattern in (f"/var/run/dpdk/{PREFIX}*", f"/dev/hugepages/{PREFIX}*",
                     os.path.join(tempfile.gettempdir(), f"{PREFIX}*-*")):
