@@ -39,6 +39,7 @@ SCENARIOS = ("forwarding", "newflows", "attack", "mixed")
 NEXTHOP_MAC = "02:00:00:00:00:fe"
 VIP4, VIP6 = "192.0.2.80", "2001:db8::80"
 DENY_NET4 = "203.0.113.0/24"
+COLORS = {"sluice": "#1f5fa8", "testpmd": "#e07b00"}
 BACKENDS4 = [f"10.97.0.{i}" for i in range(1, 9)]
 BACKENDS6 = [f"fd00:97::{i}" for i in range(1, 9)]
 
@@ -280,7 +281,13 @@ def load_runs(out_dir):
         except (OSError, ValueError):
             continue
         if isinstance(doc, dict) and doc.get("scenario") in SCENARIOS:
-            runs += doc.get("runs", [])
+            for r in doc.get("runs", []):
+                runs.append((doc.get("started", ""), r))
+    # The same run made twice (say a flow count run again): the latest counts.
+    latest = {}
+    for started, r in sorted(runs, key=lambda x: x[0]):
+        latest[(r["scenario"], r["label"], r["dut"], r.get("link"))] = r
+    runs = list(latest.values())
     order = {n: i for i, n in enumerate(SCENARIOS)}
     runs.sort(key=lambda r: (order[r["scenario"]], r["flows"], r["dut"] != "sluice"))
     return runs
@@ -350,7 +357,7 @@ def gnuplot(script, out_dir):
     return True
 
 
-def plots(runs, out_dir):
+def plots(runs, out_dir, threads=1):
     made = []
     fwd = [r for r in runs if r["scenario"] == "forwarding" and r.get("summary")]
     if len({r["flows"] for r in fwd}) >= 2:
@@ -362,19 +369,22 @@ def plots(runs, out_dir):
                     f.write(f"{r['flows']} {s['flat_forwarded_mpps']:.4f} "
                             f"{s['zero_loss_mpps']:.4f} {s['partial_loss_mpps']:.4f}\n")
         png = "forwarding-rate-vs-flows.png"
+        size = fwd[0]["profile"]["streams"][0]["size"]
+        size = f"{size}-byte" if isinstance(size, int) else size
+        plural = "s" if threads > 1 else ""
         if gnuplot(f"""set terminal pngcairo size 900,560
 set output '{png}'
-set title 'Forwarding rate vs established flows (64-byte TCP, one worker)'
+set title 'Forwarding rate vs established flows ({size} frames, {threads} worker{plural})'
 set xlabel 'flows'
 set ylabel 'Mpps'
 set logscale x
 set yrange [0:*]
 set key bottom left
 set grid
-plot 'forwarding-sluice.dat' u 1:3 w lp lw 2 t 'sluice-dp, zero loss', \\
-     'forwarding-sluice.dat' u 1:2 w lp dt 2 t 'sluice-dp, flat out', \\
-     'forwarding-testpmd.dat' u 1:3 w lp lw 2 t 'testpmd io (reference), zero loss', \\
-     'forwarding-testpmd.dat' u 1:2 w lp dt 2 t 'testpmd io, flat out'
+plot 'forwarding-sluice.dat' u 1:3 w lp lw 2 pt 7 lc rgb '{COLORS["sluice"]}' t 'sluice-dp, zero loss', \\
+     'forwarding-sluice.dat' u 1:2 w lp lw 2 dt 2 pt 5 lc rgb '{COLORS["sluice"]}' t 'sluice-dp, flat out', \\
+     'forwarding-testpmd.dat' u 1:3 w lp lw 2 pt 7 lc rgb '{COLORS["testpmd"]}' t 'testpmd io (reference), zero loss', \\
+     'forwarding-testpmd.dat' u 1:2 w lp lw 2 dt 2 pt 5 lc rgb '{COLORS["testpmd"]}' t 'testpmd io, flat out'
 """, out_dir):
             made.append(png)
     groups = {}
@@ -392,8 +402,10 @@ plot 'forwarding-sluice.dat' u 1:3 w lp lw 2 t 'sluice-dp, zero loss', \\
                     if p["p50_us"] is not None:
                         f.write(f"{p['offered_mpps']:.4f} {p['p50_us']:.3f} {p['p99_us']:.3f} "
                                 f"{p['p999_us']:.3f} {p['loss_ratio']:.6f}\n")
-            for col, what, dt in ((2, "p50", 1), (3, "p99", 2), (4, "p99.9", 3)):
-                plot_lines.append(f"'{dat}' u 1:{col} w lp dt {dt} t '{r['dut']} {what}'")
+            color = COLORS.get(r["dut"], "black")
+            for col, what, dt, pt in ((2, "p50", 1, 7), (3, "p99", 2, 5), (4, "p99.9", 3, 9)):
+                plot_lines.append(f"'{dat}' u 1:{col} w lp lw 2 dt {dt} pt {pt} "
+                                  f"lc rgb '{color}' t '{r['dut']} {what}'")
         png = f"{base}.png"
         if gnuplot(f"""set terminal pngcairo size 900,560
 set output '{png}'
@@ -413,7 +425,9 @@ def parse_args(argv):
     ap = argparse.ArgumentParser(
         prog="bench/pktgen.sh", description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("scenario", choices=SCENARIOS + ("all",))
+    ap.add_argument("scenario", choices=SCENARIOS + ("all", "report"),
+                    help="a scenario, all of them, or report: redo summary.md and the "
+                         "plots from the JSON in -o DIR")
     ap.add_argument("-i", dest="rig", default=None, choices=["memif", "afxdp"],
                     help="the link between generator and DUT: memif, or afxdp (veth with "
                          "the XDP filter in front of sluice-dp); default memif, afxdp for "
@@ -480,10 +494,16 @@ def parse_args(argv):
 
 def main(argv):
     a = parse_args(argv)
-    if os.geteuid() != 0:
+    if os.geteuid() != 0 and a.scenario != "report":
         print("bench/pktgen.sh: run as root (hugepages, DPDK)", file=sys.stderr)
         return 2
     a.build = os.path.abspath(a.build)
+    if a.scenario == "report":
+        if not a.out or not os.path.isdir(a.out):
+            print("bench/pktgen.sh report: -o DIR (a directory of results) is required",
+                  file=sys.stderr)
+            return 2
+        return report_only(os.path.abspath(a.out))
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
     out_dir = os.path.abspath(a.out or os.path.join(a.build, "pktgen", f"{a.scenario}-{stamp}"))
     os.makedirs(out_dir, exist_ok=True)
@@ -516,14 +536,26 @@ def main(argv):
         return 0
     # The summary and plots cover every scenario JSON in the directory, so runs
     # made one by one (say one flow count per invocation) add up.
-    all_runs = load_runs(out_dir)
-    add_ratios(all_runs)
-    md = summary_md(all_runs, a.threads)
+    made = render(out_dir)
+    print(f"results: {out_dir} ({', '.join(['summary.md'] + written + made)})")
+    return 0
+
+
+def render(out_dir):
+    """summary.md and the plots from every scenario JSON in @out_dir; prints the summary."""
+    runs = load_runs(out_dir)
+    add_ratios(runs)
+    threads = max((r["pktgen"]["generator"]["threads"] for r in runs), default=1)
+    md = summary_md(runs, threads)
     with open(os.path.join(out_dir, "summary.md"), "w") as f:
         f.write(md)
-    made = plots(all_runs, out_dir)
     print(md)
-    print(f"results: {out_dir} ({', '.join(['summary.md'] + written + made)})")
+    return plots(runs, out_dir, threads)
+
+
+def report_only(out_dir):
+    made = render(out_dir)
+    print(f"results: {out_dir} (summary.md, {', '.join(made)})")
     return 0
 
 
