@@ -462,6 +462,9 @@ def parse_args(argv):
                     help="generator's memif in zero-copy mode")
     ap.add_argument("--rsize", type=int, default=12,
                     help="memif ring size, log2 (default 12: 4096 descriptors)")
+    ap.add_argument("--overcommit", action="store_true",
+                    help="run -t threads even on too few CPUs (checks that it works; the "
+                         "rates then mean nothing)")
     ap.add_argument("--keep", action="store_true", help="keep the rig's work directory and logs")
     ap.add_argument("--quick", action="store_true",
                     help="a short run: 0.2 s trials, 5%% resolution, loads 50,100")
@@ -513,7 +516,7 @@ def main(argv):
     for name in scenarios:
         link = scenario_link(name, a)
         with Rig(a.build, threads=a.threads, zero_copy=a.zero_copy, rsize=a.rsize,
-                 keep=a.keep, link=link) as rig:
+                 keep=a.keep, link=link, overcommit=a.overcommit) as rig:
             log(f"{name}: rig {rig.tag} on {link}: generator lcores {rig.plan['generator']}, "
                 f"DUT lcores {rig.plan['dut']}, work dir {rig.dir}")
             started = datetime.datetime.now()

@@ -188,30 +188,35 @@ def telemetry(file_prefix, cmd, timeout=5.0):
         t.close()
 
 
-def cpu_plan(threads, ncpu=None):
-    """Where each thread runs, as EAL --lcores maps.
+def cpu_plan(threads, ncpu=None, overcommit=False):
+    """Where each thread runs: EAL lcore maps for the generator (--lcores) and the DUT.
 
     With 2 * threads + 1 CPUs or more: both main lcores on CPU 0, generator
     workers on CPUs 1..T, DUT workers on T+1..2T. On a 2-CPU machine with one
     thread: generator main and worker and the DUT's main on CPU 0, the DUT's
     worker alone on CPU 1 (both main lcores sleep: the generator's waits for
-    its worker, the DUT's polls its control socket or prints stats)."""
+    its worker, the DUT's polls its control socket or prints stats).
+    @overcommit (functional runs only, the rates mean nothing): any number of
+    threads on 2 CPUs, the generator's on CPU 0, the DUT's on CPU 1."""
     ncpu = ncpu or os.cpu_count()
     if threads < 1:
         raise RigError("threads must be at least 1")
+    lc = lambda cpus: ",".join(f"{i}@{c}" for i, c in enumerate(cpus))  # noqa: E731
     if ncpu >= 2 * threads + 1:
         gen = [0] + list(range(1, threads + 1))
         dut = [0] + list(range(threads + 1, 2 * threads + 1))
         shared = False
-    elif threads == 1 and ncpu >= 2:
-        gen, dut, shared = [0, 0], [0, 1], True
+    elif (threads == 1 or overcommit) and ncpu >= 2:
+        gen, dut, shared = [0] * (threads + 1), [0] + [1] * threads, True
     else:
         raise RigError(f"{threads} threads need {2 * threads + 1} CPUs (or 1 thread on 2 "
                        f"CPUs); this machine has {ncpu}")
-    lc = lambda cpus: ",".join(f"{i}@{c}" for i, c in enumerate(cpus))  # noqa: E731
-    # The DUT's lcores are on CPUs of their own: as a plain -l list (lcore = CPU), the
+    # The DUT's lcores on CPUs of their own go as a plain -l list (lcore = CPU), the
     # form sluice-dp also reads to size its AF_XDP port's queues.
-    return {"generator": lc(gen), "dut": ",".join(map(str, dut)), "shared_cpu0": shared,
+    distinct = len(set(dut)) == len(dut)
+    return {"generator": lc(gen), "dut": ",".join(map(str, dut)) if distinct else lc(dut),
+            "dut_opt": "-l" if distinct else "--lcores", "shared_cpu0": shared,
+            "overcommit": overcommit and threads > 1 and ncpu < 2 * threads + 1,
             "generator_cpus": gen, "dut_cpus": dut}
 
 
@@ -314,7 +319,7 @@ class Rig:
     _count = 0
 
     def __init__(self, build, threads=1, zero_copy=False, rsize=10, keep=False, ncpu=None,
-                 link="memif"):
+                 link="memif", overcommit=False):
         Rig._count += 1
         self.tag = f"{PREFIX}{os.getpid()}r{Rig._count}"
         self.build = build
@@ -325,7 +330,7 @@ class Rig:
         self.zero_copy = zero_copy
         self.rsize = rsize
         self.keep = keep
-        self.plan = cpu_plan(threads, ncpu)
+        self.plan = cpu_plan(threads, ncpu, overcommit)
         self.dir = tempfile.mkdtemp(prefix=f"{self.tag}-")
         # DPDK 22.11's memif makes an abstract socket by default: this is its name, not a file.
         self.sock = os.path.join(self.dir, "memif.sock")
@@ -435,7 +440,7 @@ ip link set {self.if_dut} up""")
             json.dump(config, f)
         prefix = f"{self.tag}dut"
         ctl = os.path.join(self.dir, "dp.sock")
-        argv = [self.sluice_dp, "-l", self.plan["dut"], "--no-pci", "--file-prefix", prefix]
+        argv = [self.sluice_dp, self.plan["dut_opt"], self.plan["dut"], "--no-pci", "--file-prefix", prefix]
         if self.link == "memif":
             argv += ["--vdev", self.dut_port_vdev(), "--"]
         else:
@@ -467,7 +472,7 @@ ip link set {self.if_dut} up""")
         t = str(self.threads)
         if self.link == "afxdp":
             self._xdp_off(self.if_dut)
-        argv = [TESTPMD, "-l", self.plan["dut"], "--no-pci", "--file-prefix", prefix,
+        argv = [TESTPMD, self.plan["dut_opt"], self.plan["dut"], "--no-pci", "--file-prefix", prefix,
                 "--vdev", self.dut_port_vdev(), "--",
                 "--forward-mode=io", "--port-topology=loop", f"--nb-cores={t}",
                 f"--rxq={t}", f"--txq={t}", "--burst=32", "--stats-period=3600"]

@@ -158,6 +158,35 @@ def test_sluice_loss_accounting(memif_rig, tmp_path):
     assert t["rx_other"] == 0 and t["rx_stale"] == 0
 
 
+def test_two_queues(tmp_path):
+    """-t 2: two generator threads on two memif queues, two sluice-dp workers (the
+    scaling run's wiring, squeezed onto this machine's CPUs: no rates here). Each
+    worker gets one thread's block of the flows."""
+    r = rig.Rig(BUILD, threads=2, overcommit=True)
+    try:
+        cfg = {"nexthop_mac": "02:00:00:00:00:fe", "flow_capacity": 65536,
+               "vips": [{"address": "192.0.2.80", "protocol": "tcp", "port": 80,
+                         "backends": [{"address": f"10.97.0.{i}"} for i in range(1, 5)]}]}
+        prof = {"streams": [{"name": "est", "type": "tcp_ack", "flows": 1000}]}
+        (tmp_path / "p.json").write_text(json.dumps(prof))
+        r.start_sluice(cfg)
+        # Flat out: the link back-pressures, nothing is refused, each thread sends its 10000.
+        report, deltas = r.run_pktgen(["-p", str(tmp_path / "p.json"), "-n", "10000",
+                                       "--count-flows", "--drain-ms", "200"])
+        assert report["generator"]["threads"] == 2
+        st = report["trials"][0]["streams"]["est"]
+        assert st["sent"] == 20000
+        w = rig.telemetry(r.dut.prefix, "/sluice/workers")
+        # Each worker polled its own queue: one thread's packets and flows each.
+        assert [w[f"worker{i}"][0] for i in (0, 1)] == [10000, 10000]
+        assert [w[f"worker{i}"][5] for i in (0, 1)] == [500, 500]
+        assert st["received"] == deltas[0]["port"]["opackets"]
+        if st["lost"] == 0:
+            assert st["flows_seen"] == 1000
+    finally:
+        r.close()
+
+
 def test_testpmd_accounting(memif_rig, tmp_path):
     """testpmd io returns everything: sent = received + what it took in and did not send."""
     prof = {"streams": [
