@@ -221,7 +221,7 @@ def pktgen_args(a, profile_path, search=True):
     return args
 
 
-def run_scenario(name, a, rig, out_dir):
+def run_scenario(name, a, rig, out_dir, on_run=None):
     runs = []
     for label, flows, prof, cfg, rules in scenario_runs(name, a, rig.link):
         ppath = os.path.join(rig.dir, f"{name}-{flows}.profile.json")
@@ -235,11 +235,9 @@ def run_scenario(name, a, rig, out_dir):
             else:
                 rig.start_testpmd()
             try:
+                # run_pktgen stops the DUT at the end (before the generator leaves the link).
                 report, deltas = rig.run_pktgen(pktgen_args(a, ppath), name=f"{name}-{flows}-{dut}")
-                if not rig.dut.alive():
-                    raise RigError(f"{dut} died:\n{rig.dut.log_tail()}")
             finally:
-                dut_log = rig.dut.log_tail(200) if rig.dut else ""
                 rig.stop_dut()
             run = {"scenario": name, "label": label, "flows": flows, "dut": dut,
                    "link": rig.link, "profile": prof,
@@ -249,9 +247,9 @@ def run_scenario(name, a, rig, out_dir):
                    "dut_counters": {str(k): v for k, v in sorted(deltas.items())}}
             if not a.rate:
                 run["summary"] = summarize(report, deltas, a.threads)
-            if dut_log and a.keep:
-                run["dut_log_tail"] = dut_log
             runs.append(run)
+            if on_run:
+                on_run(runs)
     return runs
 
 
@@ -520,19 +518,25 @@ def main(argv):
             log(f"{name}: rig {rig.tag} on {link}: generator lcores {rig.plan['generator']}, "
                 f"DUT lcores {rig.plan['dut']}, work dir {rig.dir}")
             started = datetime.datetime.now()
-            runs = run_scenario(name, a, rig, out_dir)
-            doc = {"scenario": name, "command": ["bench/pktgen.sh"] + argv,
-                   "started": started.isoformat(timespec="seconds"),
-                   "seconds": round((datetime.datetime.now() - started).total_seconds(), 1),
-                   "machine": machine_info(),
-                   "rig": {"link": link, "plan": rig.plan, "threads": a.threads,
-                           "zero_copy": a.zero_copy, "memif_ring": 1 << a.rsize},
-                   "runs": runs}
             fname = name if a.flows is None else f"{name}-f{'_'.join(map(str, a.flows))}"
             if a.rig:
                 fname += f"-{link}"
-            with open(os.path.join(out_dir, f"{fname}.json"), "w") as f:
-                json.dump(doc, f, indent=1)
+
+            def save(runs, name=name, link=link, rig=rig, started=started, fname=fname):
+                # After every run: an interrupted scenario keeps what it measured.
+                doc = {"scenario": name, "command": ["bench/pktgen.sh"] + argv,
+                       "started": started.isoformat(timespec="seconds"),
+                       "seconds": round((datetime.datetime.now() - started).total_seconds(), 1),
+                       "machine": machine_info(),
+                       "rig": {"link": link, "plan": rig.plan, "threads": a.threads,
+                               "zero_copy": a.zero_copy, "memif_ring": 1 << a.rsize},
+                       "runs": runs}
+                tmp = os.path.join(out_dir, f".{fname}.json.tmp")
+                with open(tmp, "w") as f:
+                    json.dump(doc, f, indent=1)
+                os.replace(tmp, os.path.join(out_dir, f"{fname}.json"))
+
+            run_scenario(name, a, rig, out_dir, on_run=save)
             written.append(f"{fname}.json")
     if a.rate:
         log(f"fixed-rate runs written to {out_dir}")

@@ -721,6 +721,19 @@ main(int argc, char **argv)
 	pg_ctl.cmd.kind = PG_CMD_QUIT;
 	__atomic_add_fetch(&pg_ctl.seq, 1, __ATOMIC_RELEASE);
 	rte_eal_mp_wait_lcore();
+	/*
+	 * --sync: nothing polls the port now; the caller may stop the peer before
+	 * this end of the link goes away. (DPDK 22.11's memif unmaps the shared
+	 * regions when the peer disconnects, under a worker that may still be
+	 * polling them: a server whose client leaves mid-poll can crash.)
+	 */
+	if (c.o.sync && rc == 0) {
+		char line[64];
+		printf("{\"event\": \"stopped\"}\n");
+		fflush(stdout);
+		if (!fgets(line, sizeof(line), stdin))
+			rc = -EPIPE;
+	}
 
 	if (rc < 0 && rc != -EPIPE) {
 		fprintf(stderr, "sluice-pktgen: %s\n", strerror(-rc));

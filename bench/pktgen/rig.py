@@ -302,11 +302,14 @@ class Dut:
             w = tel("/sluice/workers")
             fields = w["fields"].split()
             tot = dict.fromkeys(fields, 0)
+            each = {}
             for name, vals in w.items():
                 if name.startswith("worker"):
+                    each[name] = dict(zip(fields, vals))
                     for f, v in zip(fields, vals):
                         tot[f] += v
             snap["workers"] = tot
+            snap["per_worker"] = each
             snap["drops"] = tel("/sluice/drops")
             ct = tel("/sluice/conntrack")
             snap["conntrack"] = {k: v for k, v in ct.items() if isinstance(v, (int, float))}
@@ -559,8 +562,18 @@ ip link set {self.if_dut} up""")
                 elif ev.get("event") == "done":
                     # The generator still polls RX: let the DUT settle (its counters
                     # stop moving), then read them for the whole run, then let it go.
-                    if self.dut and first is not None:
-                        self.run_delta = delta(first, self.dut.settle())
+                    if self.dut:
+                        if not self.dut.alive():
+                            raise RigError(f"{self.dut.kind} died during the run:\n"
+                                           f"{self.dut.log_tail()}")
+                        if first is not None:
+                            self.run_delta = delta(first, self.dut.settle())
+                    proc.stdin.write("\n")
+                    proc.stdin.flush()
+                elif ev.get("event") == "stopped":
+                    # The generator no longer polls: stop the DUT first, so that no DUT
+                    # worker polls a memif link whose client goes away (see main.c).
+                    self.stop_dut()
                     proc.stdin.write("\n")
                     proc.stdin.flush()
             # wait4: the generator's own CPU time, to tell it from everybody else's.

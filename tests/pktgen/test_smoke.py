@@ -121,7 +121,6 @@ def test_sluice_loss_accounting(memif_rig, tmp_path):
     report, deltas = memif_rig.run_pktgen(
         ["-p", str(tmp_path / "p.json"), "-n", "50000", "-r", "1", "--count-flows",
          "--drain-ms", "200"])
-    assert memif_rig.dut.alive(), memif_rig.dut.log_tail()
     t = report["trials"][0]
     d = deltas[0]
     st = t["streams"]
@@ -176,10 +175,10 @@ def test_two_queues(tmp_path):
         assert report["generator"]["threads"] == 2
         st = report["trials"][0]["streams"]["est"]
         assert st["sent"] == 20000
-        w = rig.telemetry(r.dut.prefix, "/sluice/workers")
+        w = deltas[0]["per_worker"]
         # Each worker polled its own queue: one thread's packets and flows each.
-        assert [w[f"worker{i}"][0] for i in (0, 1)] == [10000, 10000]
-        assert [w[f"worker{i}"][5] for i in (0, 1)] == [500, 500]
+        assert [w[f"worker{i}"]["rx_packets"] for i in (0, 1)] == [10000, 10000]
+        assert [w[f"worker{i}"]["new_flows"] for i in (0, 1)] == [500, 500]
         assert st["received"] == deltas[0]["port"]["opackets"]
         if st["lost"] == 0:
             assert st["flows_seen"] == 1000
@@ -236,7 +235,6 @@ def test_afxdp_filter_accounting(tmp_path):
         # Slow (a veth and the kernel on the path): 20k packets at 50 kpps.
         report, deltas = r.run_pktgen(
             ["-p", str(tmp_path / "p.json"), "-n", "20000", "-r", "0.05", "--drain-ms", "200"])
-        assert r.dut.alive(), r.dut.log_tail()
         t = report["trials"][0]
         st = t["streams"]
         f = deltas[0]["filter"]
