@@ -535,6 +535,7 @@ ip link set {self.if_dut} up""")
         deadline = time.monotonic() + timeout
         t0, busy0 = time.monotonic(), cpu_busy_s()
         dut0 = proc_cpu_s(self.dut.proc.pid) if self.dut else 0.0
+        dut_cpu = 0.0
         me0 = sum(os.times()[:2])
         try:
             while True:
@@ -573,6 +574,8 @@ ip link set {self.if_dut} up""")
                 elif ev.get("event") == "stopped":
                     # The generator no longer polls: stop the DUT first, so that no DUT
                     # worker polls a memif link whose client goes away (see main.c).
+                    if self.dut:
+                        dut_cpu = proc_cpu_s(self.dut.proc.pid) - dut0
                     self.stop_dut()
                     proc.stdin.write("\n")
                     proc.stdin.flush()
@@ -587,9 +590,7 @@ ip link set {self.if_dut} up""")
                 time.sleep(0.02)
             proc.returncode = rc = os.waitstatus_to_exitcode(status)
             wall = time.monotonic() - t0
-            ours = ru.ru_utime + ru.ru_stime + sum(os.times()[:2]) - me0
-            if self.dut:
-                ours += proc_cpu_s(self.dut.proc.pid) - dut0
+            ours = ru.ru_utime + ru.ru_stime + sum(os.times()[:2]) - me0 + dut_cpu
             self.last_cpu = {"wall_s": round(wall, 2),
                              "busy_s": round(cpu_busy_s() - busy0, 2),
                              "rig_s": round(ours, 2)}
