@@ -600,6 +600,13 @@ main(int argc, char **argv)
 	int rc, status = 1;
 
 	pg_stream_default(&c.one);
+	/* --help needs no EAL (nor hugepages): look for it before EAL init. */
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+			usage(stdout);
+			return 0;
+		}
+	}
 	rc = rte_eal_init(argc, argv);
 	if (rc < 0) {
 		fprintf(stderr, "sluice-pktgen: EAL init failed: %s\n", rte_strerror(rte_errno));
