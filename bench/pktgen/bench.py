@@ -456,8 +456,9 @@ def parse_args(argv):
                     help="repeat a search trial that lost packets up to N times (default 3)")
     ap.add_argument("--flat-trials", type=int, default=3,
                     help="flat-out trials, the best counts (default 3)")
-    ap.add_argument("--zero-copy", action="store_true",
-                    help="generator's memif in zero-copy mode")
+    ap.add_argument("--no-zero-copy", dest="zero_copy", action="store_false",
+                    help="the generator's memif in copy mode (default: zero-copy client, its "
+                         "own hugepage buffers shared: the generator then outruns testpmd)")
     ap.add_argument("--rsize", type=int, default=12,
                     help="memif ring size, log2 (default 12: 4096 descriptors)")
     ap.add_argument("--overcommit", action="store_true",

@@ -14,6 +14,8 @@
 
 #include "run.h"
 
+struct pg_cli;
+
 struct pg_opts {
 	double rate_pps;   /* 0: flat out */
 	double duration_s; /* per trial */
@@ -48,6 +50,25 @@ struct pg_trial {
  * --sync's stdin closed. */
 int pg_trial_run(const struct pg_opts *o, const struct pg_profile *p, const char *kind,
 	double rate_pps, struct pg_trial *t);
+
+/* A run: its options, profile and trials so far (search.c, main.c). */
+struct pg_run {
+	struct pg_cli *c;
+	struct pg_profile *p;
+	struct pg_trial *trials; /* [PG_MAX_TRIALS] */
+	unsigned n;
+	FILE *out; /* table rows, or NULL */
+};
+
+#define PG_MAX_TRIALS 256
+
+/*
+ * The warm-up (when asked), then one trial or, with --search, the search;
+ * @result gets the search's outcome (flat_out, zero_loss, partial_loss,
+ * loads). @return 0, -EPIPE (--sync's stdin closed), -ENOSPC (too many
+ * trials), -EIO (nothing could be sent).
+ */
+int pg_run_trials(struct pg_run *r, json_t *result);
 
 /* report.c */
 json_t *pg_trial_json(const struct pg_trial *t, const struct pg_profile *p, uint64_t hz);

@@ -89,9 +89,11 @@ def test_ring_loopback_counts(tmp_path):
     assert r["totals"]["sent"] == r["totals"]["received"] == 2 * count
 
 
-@pytest.fixture
-def memif_rig():
-    r = rig.Rig(BUILD, threads=1)
+@pytest.fixture(params=[False, True], ids=["copy", "zero-copy"])
+def memif_rig(request):
+    """The memif rig, the generator's end in copy mode and in zero-copy mode (the
+    benchmark's default)."""
+    r = rig.Rig(BUILD, threads=1, zero_copy=request.param, rsize=12 if request.param else 10)
     try:
         yield r
     finally:
