@@ -291,6 +291,21 @@ def load_runs(out_dir):
     return runs
 
 
+def flows_label(n):
+    for div, suffix in ((10**6, "M"), (10**3, "k")):
+        if n >= div and n % div == 0:
+            return f"{n // div}{suffix} flows"
+    return f"{n} flow" + ("s" if n != 1 else "")
+
+
+def display_label(r):
+    if r["scenario"] == "newflows":
+        return "every packet a new flow"
+    if r["scenario"] == "attack":
+        return f"{flows_label(r['flows'])} legit"
+    return flows_label(r["flows"])
+
+
 def fmt(v, spec=".2f", none="-"):
     return none if v is None else format(v, spec)
 
@@ -321,7 +336,7 @@ def summary_md(runs, threads):
         if s["dut_cycles_per_packet"] and not s["dut_saturated"]:
             cpp = f"<= {cpp} (not saturated)"
         scen = r["scenario"] + (" (AF_XDP)" if r.get("link") == "afxdp" else "")
-        lines.append(f"| {scen} | {r['label']} | {r['dut']} | "
+        lines.append(f"| {scen} | {display_label(r)} | {r['dut']} | "
                      f"{s['flat_forwarded_mpps']:.2f} | {s['zero_loss_mpps']:.2f} | "
                      f"{s['partial_loss_mpps']:.2f} | {ratio} | {cpp} | {lat_at(s)} |")
     extra = []
@@ -370,14 +385,15 @@ def plots(runs, out_dir, threads=1):
         size = fwd[0]["profile"]["streams"][0]["size"]
         size = f"{size}-byte" if isinstance(size, int) else size
         plural = "s" if threads > 1 else ""
-        if gnuplot(f"""set terminal pngcairo size 900,560
+        if gnuplot(f"""set terminal pngcairo size 1000,560
 set output '{png}'
 set title 'Forwarding rate vs established flows ({size} frames, {threads} worker{plural})'
 set xlabel 'flows'
 set ylabel 'Mpps'
 set logscale x
+set format x '%.0s%c'
 set yrange [0:*]
-set key bottom left
+set key outside right top
 set grid
 plot 'forwarding-sluice.dat' u 1:3 w lp lw 2 pt 7 lc rgb '{COLORS["sluice"]}' t 'sluice-dp, zero loss', \\
      'forwarding-sluice.dat' u 1:2 w lp lw 2 dt 2 pt 5 lc rgb '{COLORS["sluice"]}' t 'sluice-dp, flat out', \\
@@ -405,13 +421,13 @@ plot 'forwarding-sluice.dat' u 1:3 w lp lw 2 pt 7 lc rgb '{COLORS["sluice"]}' t 
                 plot_lines.append(f"'{dat}' u 1:{col} w lp lw 2 dt {dt} pt {pt} "
                                   f"lc rgb '{color}' t '{r['dut']} {what}'")
         png = f"{base}.png"
-        if gnuplot(f"""set terminal pngcairo size 900,560
+        if gnuplot(f"""set terminal pngcairo size 1000,560
 set output '{png}'
-set title 'Latency vs offered load: {scen}, {label}'
+set title 'Latency vs offered load: {scen}, {display_label(rs[0])}'
 set xlabel 'offered Mpps'
 set ylabel 'microseconds'
 set logscale y
-set key top left
+set key outside right top
 set grid
 plot {", ".join(plot_lines)}
 """, out_dir):

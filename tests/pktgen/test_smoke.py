@@ -255,3 +255,30 @@ def test_afxdp_filter_accounting(tmp_path):
         assert d["workers"]["forwarded"] == st["legit"]["sent"]
     finally:
         r.close()
+
+
+def test_bench_script(tmp_path):
+    """bench/pktgen.sh end to end, cut short: both DUTs, a search, latency trials,
+    the JSON, the summary with the reference ratio, a latency plot."""
+    out = tmp_path / "out"
+    p = subprocess.run(
+        [os.path.join(TOP, "bench", "pktgen.sh"), "forwarding", "-f", "1000", "-D", "0.05",
+         "--max-trials", "2", "--retries", "0", "--flat-trials", "1", "--loads", "50",
+         "-o", str(out)],
+        capture_output=True, text=True, timeout=240, env=dict(os.environ, SLUICE_BUILD=BUILD))
+    assert p.returncode == 0, p.stdout[-3000:] + p.stderr[-3000:]
+    doc = json.loads((out / "forwarding-f1000.json").read_text())
+    runs = {r["dut"]: r for r in doc["runs"]}
+    assert set(runs) == {"sluice", "testpmd"}
+    for r in runs.values():
+        s = r["summary"]
+        assert s["flat_forwarded_mpps"] > 0 and s["dut_cycles_per_packet"] > 0
+        assert len(s["latency"]) == 1
+        assert r["pktgen"]["trials"][0]["kind"] == "warmup"
+        assert r["pktgen"]["trials"][0]["streams"]["established"]["sent"] == 1000
+    assert runs["sluice"]["dut_counters"]["0"]["workers"]["new_flows"] == 1000
+    assert runs["sluice"]["summary"]["ratio_flat"] > 0
+    md = (out / "summary.md").read_text()
+    assert "| forwarding | 1k flows | sluice |" in md
+    assert "| forwarding | 1k flows | testpmd |" in md and "1 (reference)" in md
+    assert (out / "forwarding-1000-latency.png").stat().st_size > 1000
