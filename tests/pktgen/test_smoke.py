@@ -15,6 +15,7 @@
 
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -277,8 +278,9 @@ def test_bench_script(tmp_path):
         assert r["pktgen"]["trials"][0]["kind"] == "warmup"
         assert r["pktgen"]["trials"][0]["streams"]["established"]["sent"] == 1000
     assert runs["sluice"]["dut_counters"]["0"]["workers"]["new_flows"] == 1000
-    assert runs["sluice"]["summary"]["ratio_flat"] > 0
     md = (out / "summary.md").read_text()
-    assert "| forwarding | 1k flows | sluice |" in md
+    # sluice-dp's row carries its flat-out rate as a ratio of testpmd's.
+    assert re.search(r"\| forwarding \| 1k flows \| sluice \|( [0-9.]+ \|){3} \S+ / [0-9.]+ \|",
+                     md), md
     assert "| forwarding | 1k flows | testpmd |" in md and "1 (reference)" in md
     assert (out / "forwarding-1000-latency.png").stat().st_size > 1000
