@@ -5,7 +5,7 @@
 #   ./sluice.sh test    install what is missing, build (warnings are errors), run every test
 #   ./sluice.sh sim     build and run the offline pipeline simulation (sluice-sim)
 #   ./sluice.sh build   install what is missing and build
-#   ./sluice.sh bench core|pipeline [ARGS]   build and run a microbenchmark (JSON on stdout)
+#   ./sluice.sh bench core|pipeline|filter [ARGS]   build and run a benchmark (JSON on stdout)
 set -euo pipefail
 
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -45,9 +45,9 @@ bench)
 	which=${1:-}
 	[ $# -gt 0 ] && shift
 	case "$which" in
-	core | pipeline) ;;
+	core | pipeline | filter) ;;
 	*)
-		echo "usage: ./sluice.sh bench core|pipeline [ARGS]" >&2
+		echo "usage: ./sluice.sh bench core|pipeline|filter [ARGS]" >&2
 		exit 2
 		;;
 	esac

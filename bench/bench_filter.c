@@ -1,0 +1,498 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * sluice-bench-filter: ns per packet of Sluice's XDP filter and of Debian's
+ * xdp-filter (the reference) on identical frames, from BPF_PROG_TEST_RUN
+ * with a large repeat count (the kernel runs the program that many times on
+ * one frame and reports the mean duration). Per case both programs run in
+ * turn (A B, then B A, ...) for several rounds; we report the median and
+ * the minimum of the rounds, their ratio, and TSC cycles (ns x TSC GHz).
+ * Before timing, each program's verdict on the frame is checked, and after
+ * it, that our counters saw every run take the path the case names.
+ *
+ * The frame is cache-hot and the maps' paths for it too: these are the
+ * programs' costs per packet with no memory stalls, not line-rate figures.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <linux/bpf.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <jansson.h>
+
+#include "bench_filter.h"
+#include "pktbuild.h"
+
+#ifndef SL_XDPFILT_DIR
+#define SL_XDPFILT_DIR "/usr/lib/x86_64-linux-gnu/bpf"
+#endif
+
+#define SRC_MISS 0xc6336407u   /* 198.51.100.7, in no list */
+#define DST_VIP	 "192.0.2.10"  /* tcp 80: a VIP in dataplane mode */
+#define DST_NONE "192.0.2.99"  /* no VIP */
+#define RATE_MAX 1000000000ULL /* a limit no test run reaches: every packet conforms */
+
+enum bf_src {
+	SRC_UNLISTED,
+	SRC_LISTED
+};
+
+struct bf_case {
+	const char *name;
+	const char *ours; /* what our program does for the frame */
+	const char *ref;  /* what xdp-filter does */
+	bool standalone;  /* ours: standalone mode (VIP traffic to the kernel) */
+	bool to_vip;
+	enum bf_src src;
+	uint32_t n_allow,
+		n_deny;		 /* ours: host (/32) rules, the same addresses as the reference's */
+	bool mixed;		 /* ours: deny /24 and /32 prefixes instead of hosts */
+	bool rate, syn;		 /* ours: a default rate limit (pps and bytes), a SYN limit */
+	const char *ref_variant; /* xdpfilt_<variant>.o */
+	uint32_t ref_n;		 /* reference: hosts in its IPv4 map */
+	uint32_t want_ours, want_ref;
+	enum sl_xdp_stat want_stat; /* our verdict counter for every run */
+};
+
+static const struct bf_case cases[] = {
+	{"pass", "parse, no rules, pass", "parse, 2 hash lookups (dst, src) in an empty map, pass",
+		.standalone = true, .ref_variant = "alw_ip", .want_ours = XDP_PASS,
+		.want_ref = XDP_PASS, .want_stat = SL_XDP_PASS},
+	{"allow_hit_1k", "allowlist LPM hit (1k /32s), rest skipped, pass",
+		"default-deny mode: dst miss, src hit (1k addresses), pass", .standalone = true,
+		.src = SRC_LISTED, .n_allow = 1000, .ref_variant = "dny_ip", .ref_n = 1000,
+		.want_ours = XDP_PASS, .want_ref = XDP_PASS, .want_stat = SL_XDP_PASS},
+	{"deny_hit_1k", "denylist LPM hit (1k /32s), drop",
+		"dst miss, src hit (1k addresses), drop", .standalone = true, .src = SRC_LISTED,
+		.n_deny = 1000, .ref_variant = "alw_ip", .ref_n = 1000, .want_ours = XDP_DROP,
+		.want_ref = XDP_DROP, .want_stat = SL_XDP_DROP_DENY},
+	{"deny_hit_100k", "denylist LPM hit (100k /32s), drop",
+		"dst miss, src hit (100k addresses), drop", .standalone = true, .src = SRC_LISTED,
+		.n_deny = 100000, .ref_variant = "alw_ip", .ref_n = 100000, .want_ours = XDP_DROP,
+		.want_ref = XDP_DROP, .want_stat = SL_XDP_DROP_DENY},
+	{"deny_hit_100k_mixed", "denylist LPM hit (100k: 50k /24s, 50k /32s), drop",
+		"dst miss, src hit (100k addresses), drop", .standalone = true, .src = SRC_LISTED,
+		.n_deny = 100000, .mixed = true, .ref_variant = "alw_ip", .ref_n = 100000,
+		.want_ours = XDP_DROP, .want_ref = XDP_DROP, .want_stat = SL_XDP_DROP_DENY},
+	{"deny_miss_100k", "denylist LPM miss (100k /32s), pass",
+		"dst miss, src miss (100k addresses), pass", .standalone = true, .n_deny = 100000,
+		.ref_variant = "alw_ip", .ref_n = 100000, .want_ours = XDP_PASS,
+		.want_ref = XDP_PASS, .want_stat = SL_XDP_PASS},
+	{"rate_limit_1k", "denylist miss (1k), per-source packet and byte buckets taken, pass",
+		"dst miss, src miss (1k addresses), pass", .standalone = true, .n_deny = 1000,
+		.rate = true, .ref_variant = "alw_ip", .ref_n = 1000, .want_ours = XDP_PASS,
+		.want_ref = XDP_PASS, .want_stat = SL_XDP_PASS},
+	{"redirect_no_rules", "parse, no rules, VIP lookup, redirect to the AF_XDP socket",
+		"parse, 2 hash lookups in an empty map, pass", .to_vip = true,
+		.ref_variant = "alw_ip", .want_ours = XDP_REDIRECT, .want_ref = XDP_PASS,
+		.want_stat = SL_XDP_REDIRECT},
+	{"redirect_1k", "denylist miss (1k), rate buckets, SYN check, VIP lookup, redirect",
+		"dst miss, src miss (1k addresses), pass", .to_vip = true, .n_deny = 1000,
+		.rate = true, .syn = true, .ref_variant = "alw_ip", .ref_n = 1000,
+		.want_ours = XDP_REDIRECT, .want_ref = XDP_PASS, .want_stat = SL_XDP_REDIRECT},
+};
+
+struct bf_opts {
+	unsigned repeat, rounds;
+	const char *ref_dir;
+	const char *only;
+};
+
+static double
+now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
+static double
+tsc_ghz(void)
+{
+#if defined(__x86_64__)
+	struct timespec d = {.tv_sec = 0, .tv_nsec = 200 * 1000 * 1000};
+	double n0 = now_ns();
+	uint64_t t0 = __builtin_ia32_rdtsc();
+
+	nanosleep(&d, NULL);
+	return (double)(__builtin_ia32_rdtsc() - t0) / (now_ns() - n0);
+#else
+	return 0;
+#endif
+}
+
+/* The source address of @c's frame (network order). */
+static uint32_t
+case_src(const struct bf_case *c)
+{
+	if (c->src == SRC_UNLISTED)
+		return htonl(SRC_MISS);
+	if (c->mixed) /* inside the /24 of rule n/2 (an even one), not a /32 of the list */
+		return htonl(0x14000000u + (c->n_deny / 4) * 256 + 77);
+	return htonl(bf_host((c->n_allow + c->n_deny) / 2));
+}
+
+static int
+build_frame(const struct bf_case *c, uint8_t *buf, size_t cap)
+{
+	struct sl_pb_spec s;
+	uint8_t fam;
+
+	sl_pb_spec_init(&s);
+	sl_pb_addr(c->to_vip ? DST_VIP : DST_NONE, &s.dst, &s.family);
+	sl_pb_addr("0.0.0.0", &s.src, &fam);
+	memcpy(&s.src, (uint32_t[]){case_src(c)}, 4);
+	s.proto = IPPROTO_TCP;
+	s.sport = 40000;
+	s.dport = 80;
+	s.tcp_flags = 0x10; /* ACK: established traffic */
+	s.payload_len = 6;  /* 60 bytes: a minimum Ethernet frame without its FCS */
+	return sl_pb_build(&s, buf, cap);
+}
+
+static void
+host_prefix(struct sl_filter_prefix *p, uint32_t addr_host_order, uint8_t len)
+{
+	uint32_t a = htonl(addr_host_order);
+
+	memset(p, 0, sizeof(*p));
+	p->family = 4;
+	p->len = len;
+	memcpy(p->addr, &a, 4);
+}
+
+/* Our rule set for @c; @return 0 or -ENOMEM. */
+static int
+case_cfg(const struct bf_case *c, struct sl_filter_cfg *cfg)
+{
+	sl_filter_cfg_init(cfg);
+	cfg->allow = calloc(c->n_allow + 1, sizeof(*cfg->allow));
+	cfg->deny = calloc(c->n_deny + 1, sizeof(*cfg->deny));
+	if (!cfg->allow || !cfg->deny)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < c->n_allow; i++)
+		host_prefix(&cfg->allow[cfg->n_allow++], bf_host(i), 32);
+	for (uint32_t i = 0; i < c->n_deny; i++) {
+		struct sl_filter_prefix *p = &cfg->deny[cfg->n_deny++].src;
+
+		if (c->mixed && i % 2 == 0)
+			host_prefix(p, 0x14000000u + (i / 2) * 256, 24); /* 20.0.0.0/24, ... */
+		else
+			host_prefix(p, bf_host(i), 32);
+	}
+	if (c->rate) {
+		cfg->rate.pps = cfg->rate.bps = RATE_MAX;
+		cfg->rate.burst_pkts = cfg->rate.burst_bytes = RATE_MAX;
+	}
+	if (c->syn)
+		cfg->syn_pps = RATE_MAX;
+	return 0;
+}
+
+/*
+ * The kernel's figure: the mean over the repeat, in whole ns (truncated),
+ * with the time the loop spent rescheduled left out, so that other work on
+ * the machine does not inflate it as a clock around the syscall would.
+ */
+struct sample {
+	uint32_t ns;
+};
+
+static int
+run(int prog_fd, const uint8_t *frame, size_t len, unsigned repeat, uint32_t *retval,
+	struct sample *s)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = frame, .data_size_in = (uint32_t)len,
+		.repeat = repeat);
+
+	if (bpf_prog_test_run_opts(prog_fd, &o) < 0)
+		return -errno;
+	if (s)
+		s->ns = o.duration;
+	*retval = o.retval;
+	return 0;
+}
+
+static int
+cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* {median, min, cycles, samples} of @n samples. */
+static json_t *
+stats_json(const struct sample *s, unsigned n, double ghz, double *median)
+{
+	json_t *js = json_array();
+	double v[64];
+
+	for (unsigned i = 0; i < n; i++) {
+		v[i] = s[i].ns;
+		json_array_append_new(js, json_integer(s[i].ns));
+	}
+	qsort(v, n, sizeof(v[0]), cmp_double);
+	*median = v[n / 2];
+	return json_pack("{s:f, s:f, s:f, s:o}", "median_ns", v[n / 2], "min_ns", v[0],
+		"median_cycles", v[n / 2] * ghz, "samples_ns", js);
+}
+
+/* The packets counted under our verdict counter @idx, summed over CPUs. */
+static uint64_t
+our_count(struct bf_ours *o, unsigned idx)
+{
+	struct sl_xdp_counter c[SL_XDP_STATS_MAX];
+
+	if (sl_filter_counters(o->filter, c) < 0)
+		return 0;
+	return c[idx].packets;
+}
+
+static int
+run_case(const struct bf_case *c, struct bf_ours *ours, const struct bf_opts *opt, double ghz,
+	json_t *out)
+{
+	struct sample a[64], b[64];
+	struct sl_filter_cfg cfg;
+	struct bf_ref ref;
+	uint8_t frame[128];
+	uint32_t rv, src = case_src(c);
+	int len, our_fd, rc;
+	double ma, mb;
+	uint64_t runs = 0;
+
+	len = build_frame(c, frame, sizeof(frame));
+	if (len < 0)
+		return len;
+	rc = case_cfg(c, &cfg);
+	our_fd = rc < 0 ? rc : bf_ours_setup(ours, c->standalone, &cfg);
+	sl_filter_cfg_free(&cfg);
+	if (our_fd < 0)
+		return our_fd;
+	if ((rc = bf_ref_load(&ref, opt->ref_dir, c->ref_variant)) < 0)
+		goto out;
+	for (uint32_t i = 0; i < c->ref_n && rc == 0; i++) {
+		uint32_t h = htonl(bf_host(i));
+
+		if (c->src == SRC_LISTED && i == c->ref_n / 2)
+			h = src; /* the same address as ours (or, mixed: inside our /24) */
+		rc = bf_ref_add4(&ref, h, BF_XDPFILT_SRC);
+	}
+	if (rc < 0)
+		goto out;
+
+	/* Each program takes the path the case names, or the figures mean nothing. */
+	if ((rc = run(our_fd, frame, (size_t)len, 1, &rv, NULL)) < 0)
+		goto out;
+	if (rv != c->want_ours) {
+		fprintf(stderr, "%s: our program returned %u, want %u\n", c->name, rv,
+			c->want_ours);
+		rc = -EPROTO;
+		goto out;
+	}
+	if ((rc = run(ref.prog_fd, frame, (size_t)len, 1, &rv, NULL)) < 0)
+		goto out;
+	if (rv != c->want_ref) {
+		fprintf(stderr, "%s: xdp-filter returned %u, want %u\n", c->name, rv, c->want_ref);
+		rc = -EPROTO;
+		goto out;
+	}
+	runs = 1;
+
+	/* Warm up both, then interleave: A B, B A, A B, ... */
+	if ((rc = run(our_fd, frame, (size_t)len, opt->repeat / 4 + 1, &rv, NULL)) < 0 ||
+		(rc = run(ref.prog_fd, frame, (size_t)len, opt->repeat / 4 + 1, &rv, NULL)) < 0)
+		goto out;
+	runs += opt->repeat / 4 + 1;
+	for (unsigned r = 0; r < opt->rounds; r++) {
+		for (int k = 0; k < 2; k++) {
+			bool mine = (k == 0) == (r % 2 == 0);
+
+			rc = run(mine ? our_fd : ref.prog_fd, frame, (size_t)len, opt->repeat, &rv,
+				mine ? &a[r] : &b[r]);
+			if (rc < 0)
+				goto out;
+		}
+		runs += opt->repeat;
+	}
+	if (our_count(ours, c->want_stat) != runs) {
+		fprintf(stderr, "%s: %llu runs, %llu counted as %s\n", c->name,
+			(unsigned long long)runs, (unsigned long long)our_count(ours, c->want_stat),
+			sl_filter_stat_name(c->want_stat));
+		rc = -EPROTO;
+		goto out;
+	}
+
+	json_t *j = json_pack("{s:s, s:s, s:s, s:i}", "case", c->name, "sluice", c->ours,
+		"xdp_filter", c->ref, "frame_bytes", len);
+	json_object_set_new(j, "sluice_ns", stats_json(a, opt->rounds, ghz, &ma));
+	json_object_set_new(j, "xdp_filter_ns", stats_json(b, opt->rounds, ghz, &mb));
+	json_object_set_new(j, "ratio_median", json_real(ma / mb));
+	json_array_append_new(out, j);
+	fprintf(stderr, "%-20s sluice %4.0f ns  xdp-filter %4.0f ns  ratio %.2f\n", c->name, ma, mb,
+		ma / mb);
+	rc = 0;
+out:
+	bf_ref_close(&ref);
+	return rc;
+}
+
+/* The harness alone: an XDP program that only returns. */
+static json_t *
+harness_json(const struct bf_opts *opt, double ghz)
+{
+	struct sample s[64];
+	uint8_t frame[128];
+	uint32_t rv;
+	double m;
+	int fd = bf_empty_prog(), len = build_frame(&cases[0], frame, sizeof(frame));
+
+	if (fd < 0 || len < 0)
+		return json_null();
+	run(fd, frame, (size_t)len, opt->repeat / 4 + 1, &rv, NULL);
+	for (unsigned r = 0; r < opt->rounds; r++)
+		if (run(fd, frame, (size_t)len, opt->repeat, &rv, &s[r]) < 0) {
+			close(fd);
+			return json_null();
+		}
+	close(fd);
+	return stats_json(s, opt->rounds, ghz, &m);
+}
+
+/* libbpf's warnings, less the two about xdp-filter's sections only libxdp reads. */
+static int
+libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (level != LIBBPF_WARN || strstr(fmt, "unrecognized data section"))
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+		"usage: sluice-bench-filter [--repeat N] [--rounds N] [--quick] [--xdp-filter-dir "
+		"DIR] [CASE]\n"
+		"Sluice's XDP filter against xdp-filter (xdp-tools) on the same frames, through\n"
+		"BPF_PROG_TEST_RUN; prints one JSON object (a line per case on stderr). Root.\n"
+		"  --repeat N    runs per measurement (default 2000000)\n"
+		"  --rounds N    measurements per program and case, interleaved (default 7, max "
+		"63)\n"
+		"  --quick       --repeat 20000 --rounds 3 (a smoke run)\n"
+		"  --xdp-filter-dir DIR   where xdpfilt_*.o are (default %s)\n"
+		"cases:",
+		SL_XDPFILT_DIR);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		fprintf(f, " %s", cases[i].name);
+	fprintf(f, "\n");
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option lopts[] = {
+		{"repeat", required_argument, NULL, 'n'},
+		{"rounds", required_argument, NULL, 'r'},
+		{"quick", no_argument, NULL, 'q'},
+		{"xdp-filter-dir", required_argument, NULL, 'd'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	struct bf_opts opt = {.repeat = 2000000, .rounds = 7, .ref_dir = SL_XDPFILT_DIR};
+	struct bf_ours ours;
+	struct utsname u;
+	json_t *root, *arr;
+	double ghz;
+	char *end;
+	int c, rc = 0;
+
+	while ((c = getopt_long(argc, argv, "n:r:qd:h", lopts, NULL)) != -1) {
+		switch (c) {
+		case 'n':
+		case 'r': {
+			unsigned long v = strtoul(optarg, &end, 10);
+
+			if (*end || v == 0 || v > (c == 'n' ? 100000000ul : 63ul)) {
+				fprintf(stderr, "sluice-bench-filter: --%s: bad value '%s'\n",
+					c == 'n' ? "repeat" : "rounds", optarg);
+				return 2;
+			}
+			*(c == 'n' ? &opt.repeat : &opt.rounds) = (unsigned)v;
+			break;
+		}
+		case 'q':
+			opt.repeat = 20000;
+			opt.rounds = 3;
+			break;
+		case 'd':
+			opt.ref_dir = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind < argc)
+		opt.only = argv[optind++];
+	if (optind < argc) {
+		usage(stderr);
+		return 2;
+	}
+	libbpf_set_print(libbpf_log);
+	if (geteuid() != 0) {
+		fprintf(stderr, "sluice-bench-filter: loading XDP programs needs root\n");
+		return 1;
+	}
+	if ((rc = bf_ours_load(&ours)) < 0) {
+		fprintf(stderr, "sluice-bench-filter: our program: %s\n", strerror(-rc));
+		bf_ours_close(&ours);
+		return 1;
+	}
+	ghz = tsc_ghz();
+	uname(&u);
+	root = json_object();
+	json_object_set_new(root, "machine",
+		json_pack("{s:s, s:i, s:f}", "kernel", u.release, "cpus",
+			(int)sysconf(_SC_NPROCESSORS_ONLN), "tsc_ghz", ghz));
+	json_object_set_new(root, "method",
+		json_pack("{s:s, s:i, s:i, s:s}", "timing",
+			"bpf_prog_test_run_opts, one frame, repeat runs per measurement; medians "
+			"and minimums over interleaved rounds",
+			"repeat", (int)opt.repeat, "rounds", (int)opt.rounds, "reference",
+			opt.ref_dir));
+	json_object_set_new(root, "harness_ns", harness_json(&opt, ghz));
+	arr = json_array();
+	json_object_set_new(root, "cases", arr);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		if (opt.only && strcmp(opt.only, cases[i].name) != 0)
+			continue;
+		rc = run_case(&cases[i], &ours, &opt, ghz, arr);
+		if (rc < 0) {
+			fprintf(stderr, "sluice-bench-filter: %s: %s\n", cases[i].name,
+				strerror(-rc));
+			break;
+		}
+	}
+	bf_ours_close(&ours);
+	if (rc == 0) {
+		json_dumpf(root, stdout,
+			JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
+		fputc('\n', stdout);
+	}
+	json_decref(root);
+	return rc < 0 ? 1 : 0;
+}
