@@ -37,12 +37,16 @@
 #define SL_TCP_SYN 0x02
 #define SL_TCP_ACK 0x10
 
-/* The inner maps of this packet's run (NULL when not plugged). */
+/*
+ * This packet's run: the stats and conf inner maps, looked up first; the
+ * other inner maps are looked up where a stage needs them (sl_inner()), so
+ * that a stage without rules costs its flag test and nothing else.
+ */
 struct sl_fctx {
 	void *stats;
 	const struct sl_filt_conf *conf;
-	void *allow, *deny, *rate, *state, *hits, *drops;
 	__u64 bytes;
+	__u64 now; /* the clock in ticks (sl_tb_ticks), 0 until a bucket needs it */
 };
 
 static __always_inline void *
@@ -60,26 +64,29 @@ sl_fctx_init(struct sl_fctx *f, __u64 bytes)
 	void *conf = sl_inner(&sl_f_conf);
 
 	f->bytes = bytes;
+	f->now = 0;
 	f->stats = sl_inner(&sl_xdp_stats);
 	f->conf = conf ? bpf_map_lookup_elem(conf, &zero) : NULL;
-	if (!f->conf)
-		return;
-	f->allow = sl_inner(&sl_f_allow);
-	f->deny = sl_inner(&sl_f_deny);
-	f->rate = sl_inner(&sl_f_rate);
-	f->state = sl_inner(&sl_f_state);
-	f->hits = sl_inner(&sl_f_hits);
-	f->drops = sl_inner(&sl_f_drops);
+}
+
+/* One clock read per packet, shared by the rate and SYN buckets. */
+static __always_inline __u64
+sl_now(struct sl_fctx *f)
+{
+	if (!f->now)
+		f->now = sl_tb_ticks(bpf_ktime_get_ns());
+	return f->now;
 }
 
 static __always_inline void
 sl_hit(struct sl_fctx *f, __u32 id)
 {
+	void *hits = sl_inner(&sl_f_hits);
 	__u64 *h;
 
-	if (!f->hits)
+	if (!hits)
 		return;
-	h = bpf_map_lookup_elem(f->hits, &id);
+	h = bpf_map_lookup_elem(hits, &id);
 	if (h)
 		__sync_fetch_and_add(
 			h, 1); /* shared by CPUs; one rule's line bounces only under its hits */
@@ -95,10 +102,14 @@ sl_drop_event(struct sl_fctx *f, const struct sl_pkt_info *pi, __u32 stat, __u32
 	__u64 n = sl_count_in(f->stats, stat, f->bytes);
 	__u32 shift = f->conf ? f->conf->sample_shift : 0;
 	struct sl_filt_drop_event *e;
+	void *drops;
 
-	if (!f->drops || n == 0 || shift > 31 || ((n - 1) & ((1ULL << shift) - 1)) != 0)
+	if (n == 0 || shift > 31 || ((n - 1) & ((1ULL << shift) - 1)) != 0)
 		return;
-	e = bpf_ringbuf_reserve(f->drops, sizeof(*e), 0);
+	drops = sl_inner(&sl_f_drops);
+	if (!drops)
+		return;
+	e = bpf_ringbuf_reserve(drops, sizeof(*e), 0);
 	if (!e)
 		return;
 	e->ts_ns = bpf_ktime_get_ns();
@@ -129,7 +140,7 @@ sl_fkey_src(struct sl_filt_key *k, const struct sl_pkt_info *pi)
  * protocol), then the global ones. @return the matching rule's id + 1, or 0.
  */
 static __always_inline __u32
-sl_deny_lookup(struct sl_fctx *f, const struct sl_pkt_info *pi)
+sl_deny_lookup(struct sl_fctx *f, void *deny, const struct sl_pkt_info *pi)
 {
 	struct sl_filt_key k;
 	struct sl_filt_rule *r;
@@ -141,41 +152,42 @@ sl_deny_lookup(struct sl_fctx *f, const struct sl_pkt_info *pi)
 			k.proto = pi->proto;
 			if (!(pi->flags & SL_PI_FRAG_NONFIRST)) {
 				k.port = pi->dport;
-				r = bpf_map_lookup_elem(f->deny, &k);
+				r = bpf_map_lookup_elem(deny, &k);
 				if (r)
 					return r->id + 1;
 			}
 			k.port = 0;
-			r = bpf_map_lookup_elem(f->deny, &k);
+			r = bpf_map_lookup_elem(deny, &k);
 			if (r)
 				return r->id + 1;
 			k.proto = 0;
 		}
-		r = bpf_map_lookup_elem(f->deny, &k);
+		r = bpf_map_lookup_elem(deny, &k);
 		if (r)
 			return r->id + 1;
 		__builtin_memset(k.dst, 0, 16);
 	}
 	if (!(f->conf->flags & SL_FILT_HAS_DENY))
 		return 0;
-	r = bpf_map_lookup_elem(f->deny, &k);
+	r = bpf_map_lookup_elem(deny, &k);
 	return r ? r->id + 1 : 0;
 }
 
 /*
- * Take @units from the GCRA word @tat. @return 1 if the packet conforms
- * (the word was advanced, or the race was lost too often: counted), else 0.
+ * Take @cost ticks from the GCRA word @tat of a bucket holding @limit.
+ * @return 1 if the packet conforms (the word was advanced, or the race was
+ * lost too often: counted), else 0.
  */
 static __always_inline int
-sl_tb_take(struct sl_fctx *f, __u64 *tat, __u64 now, __u64 units, __u64 rate, __u64 burst)
+sl_tb_take(struct sl_fctx *f, __u64 *tat, __u64 cost, __u64 limit)
 {
-	if (rate == 0)
-		return 1;
+	__u64 now = sl_now(f);
+
 #pragma unroll
 	for (int i = 0; i < SL_FILT_CAS_TRIES; i++) {
 		__u64 old = *(volatile __u64 *)tat, next;
 
-		if (!sl_tb_conform(old, now, units, rate, burst, &next))
+		if (!sl_tb_conform_ticks(old, now, cost, limit, &next))
 			return 0;
 		if (__sync_val_compare_and_swap(tat, old, next) == old)
 			return 1;
@@ -188,34 +200,40 @@ sl_tb_take(struct sl_fctx *f, __u64 *tat, __u64 now, __u64 units, __u64 rate, __
 static __always_inline struct sl_filt_bucket *
 sl_bucket(struct sl_fctx *f, const struct sl_filt_bucket_key *k)
 {
-	struct sl_filt_bucket *b = bpf_map_lookup_elem(f->state, k);
-	struct sl_filt_bucket fresh = {0, 0};
+	void *state = sl_inner(&sl_f_state);
+	struct sl_filt_bucket fresh = {0, 0}, *b;
 
+	if (!state)
+		return NULL;
+	b = bpf_map_lookup_elem(state, k);
 	if (b)
 		return b;
 	/* Two CPUs may race to insert: NOEXIST lets one win, both then share it. */
-	bpf_map_update_elem(f->state, k, &fresh, BPF_NOEXIST);
-	b = bpf_map_lookup_elem(f->state, k);
+	bpf_map_update_elem(state, k, &fresh, BPF_NOEXIST);
+	b = bpf_map_lookup_elem(state, k);
 	if (!b)
 		sl_count_in(f->stats, SL_XDP_BUCKET_FULL, f->bytes);
 	return b;
 }
 
-/* @src masked to its first @plen bits into @out (16 bytes). */
+/* @src (network-order words) masked to its first @plen bits into @out (16 bytes). */
 static __always_inline void
-sl_mask_addr(__u8 *out, const __u8 *src, __u32 plen)
+sl_mask_addr(void *out, const __u32 *src, __u32 plen)
 {
-#pragma unroll
-	for (int i = 0; i < 16; i++) {
-		int bits = (int)plen - i * 8;
+	__u32 m[4];
 
-		if (bits >= 8)
-			out[i] = src[i];
+#pragma unroll
+	for (int i = 0; i < 4; i++) {
+		int bits = (int)plen - i * 32;
+
+		if (bits >= 32)
+			m[i] = src[i];
 		else if (bits > 0)
-			out[i] = src[i] & (__u8)(0xff << (8 - bits));
+			m[i] = src[i] & bpf_htonl(0xffffffffu << (32 - bits));
 		else
-			out[i] = 0;
+			m[i] = 0;
 	}
+	__builtin_memcpy(out, m, 16);
 }
 
 /*
@@ -229,15 +247,15 @@ sl_rate_over(struct sl_fctx *f, const struct sl_pkt_info *pi, __u32 *rule)
 	struct sl_filt_bucket_key bk = {};
 	struct sl_filt_bucket *b;
 	__u32 key_len = pi->family == 4 ? f->conf->rate_key_len4 : f->conf->rate_key_len6;
-	__u64 now;
+	void *ovr;
 
 	*rule = 0;
-	if ((f->conf->flags & SL_FILT_HAS_RATE_OVR) && f->rate) {
+	if ((f->conf->flags & SL_FILT_HAS_RATE_OVR) && (ovr = sl_inner(&sl_f_rate))) {
 		struct sl_filt_key k;
 		struct sl_filt_rate_rule *r;
 
 		sl_fkey_src(&k, pi);
-		r = bpf_map_lookup_elem(f->rate, &k);
+		r = bpf_map_lookup_elem(ovr, &k);
 		if (r) {
 			rate = &r->rate;
 			key_len = r->key_len;
@@ -247,8 +265,6 @@ sl_rate_over(struct sl_fctx *f, const struct sl_pkt_info *pi, __u32 *rule)
 	}
 	if (rate->pps == 0 && rate->bps == 0)
 		return 0;
-	if (!f->state)
-		return 0;
 	bk.kind = SL_FILT_BUCKET_SRC;
 	bk.family = pi->family;
 	bk.plen = (__u8)key_len;
@@ -257,10 +273,10 @@ sl_rate_over(struct sl_fctx *f, const struct sl_pkt_info *pi, __u32 *rule)
 	b = sl_bucket(f, &bk);
 	if (!b)
 		return 0;
-	now = sl_tb_ticks(bpf_ktime_get_ns());
-	if (!sl_tb_take(f, &b->tat_pkts, now, 1, rate->pps, rate->burst_pkts))
+	if (rate->pps && !sl_tb_take(f, &b->tat_pkts, rate->pkt_cost, rate->pkt_limit))
 		return 1;
-	return !sl_tb_take(f, &b->tat_bytes, now, f->bytes, rate->bps, rate->burst_bytes);
+	return rate->bps &&
+	       !sl_tb_take(f, &b->tat_bytes, sl_tb_cost(f->bytes, rate->bps), rate->byte_limit);
 }
 
 /*
@@ -273,22 +289,23 @@ static __always_inline __u32
 sl_filter_src(struct sl_fctx *f, const struct sl_pkt_info *pi, __u32 *rule)
 {
 	const struct sl_filt_conf *c = f->conf;
+	void *allow, *deny;
 	__u32 id;
 
-	if ((c->flags & SL_FILT_HAS_ALLOW) && f->allow) {
+	if ((c->flags & SL_FILT_HAS_ALLOW) && (allow = sl_inner(&sl_f_allow))) {
 		struct sl_filt_key k;
 		struct sl_filt_rule *r;
 
 		sl_fkey_src(&k, pi);
-		r = bpf_map_lookup_elem(f->allow, &k);
+		r = bpf_map_lookup_elem(allow, &k);
 		if (r) {
 			sl_hit(f, r->id);
 			sl_count_in(f->stats, SL_XDP_ALLOW, f->bytes);
 			return SL_XDP_ALLOW;
 		}
 	}
-	if ((c->flags & (SL_FILT_HAS_DENY | SL_FILT_HAS_SCOPED)) && f->deny) {
-		id = sl_deny_lookup(f, pi);
+	if ((c->flags & (SL_FILT_HAS_DENY | SL_FILT_HAS_SCOPED)) && (deny = sl_inner(&sl_f_deny))) {
+		id = sl_deny_lookup(f, deny, pi);
 		if (id) {
 			*rule = id - 1;
 			sl_hit(f, *rule);
@@ -315,7 +332,7 @@ sl_syn_over(struct sl_fctx *f, const struct sl_pkt_info *pi, __u16 port)
 	struct sl_filt_bucket_key bk = {};
 	struct sl_filt_bucket *b;
 
-	if (!f->conf || f->conf->syn.pps == 0 || !f->state || pi->proto != IPPROTO_TCP ||
+	if (!f->conf || f->conf->syn.pps == 0 || pi->proto != IPPROTO_TCP ||
 		(pi->tcp_flags & (SL_TCP_SYN | SL_TCP_ACK)) != SL_TCP_SYN)
 		return 0;
 	bk.kind = SL_FILT_BUCKET_SYN;
@@ -326,8 +343,7 @@ sl_syn_over(struct sl_fctx *f, const struct sl_pkt_info *pi, __u16 port)
 	b = sl_bucket(f, &bk);
 	if (!b)
 		return 0;
-	if (sl_tb_take(f, &b->tat_pkts, sl_tb_ticks(bpf_ktime_get_ns()), 1, f->conf->syn.pps,
-		    f->conf->syn.burst_pkts))
+	if (sl_tb_take(f, &b->tat_pkts, f->conf->syn.pkt_cost, f->conf->syn.pkt_limit))
 		return 0;
 	if (!(f->conf->flags & SL_FILT_SYN_MONITOR))
 		return 1;

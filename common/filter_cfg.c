@@ -301,6 +301,15 @@ sl_frate_fill(struct sl_filt_rate *out, const struct sl_filter_rate *in)
 		out->burst_bytes = in->bps / 10 > SL_FILTER_MIN_BURST_BYTES
 					   ? in->bps / 10
 					   : SL_FILTER_MIN_BURST_BYTES;
+	sl_frate_derive(out);
+}
+
+void
+sl_frate_derive(struct sl_filt_rate *r)
+{
+	r->pkt_cost = r->pps ? sl_tb_cost(1, r->pps) : 0;
+	r->pkt_limit = r->pps ? sl_tb_cost(r->burst_pkts, r->pps) : 0;
+	r->byte_limit = r->bps ? sl_tb_cost(r->burst_bytes, r->bps) : 0;
 }
 
 void
@@ -334,4 +343,5 @@ sl_fconf_from_cfg(struct sl_filt_conf *c, const struct sl_filter_cfg *cfg)
 		cfg->syn_burst ? cfg->syn_burst : (cfg->syn_pps / 10 ? cfg->syn_pps / 10 : 1);
 	if (!cfg->syn_pps)
 		c->syn.burst_pkts = 0;
+	sl_frate_derive(&c->syn);
 }

@@ -40,7 +40,9 @@ int sl_fmap_create(enum sl_fmap m);
 
 /* The conf value of @cfg (flags from the lists, defaults filled in). */
 void sl_fconf_from_cfg(struct sl_filt_conf *c, const struct sl_filter_cfg *cfg);
-/* @in with its default depths filled in. */
+/* @in with its default depths filled in, and the derived costs. */
 void sl_frate_fill(struct sl_filt_rate *out, const struct sl_filter_rate *in);
+/* The derived fields of @r (pkt_cost, pkt_limit, byte_limit) from its rates and depths. */
+void sl_frate_derive(struct sl_filt_rate *r);
 
 #endif /* SL_FILTER_PRIV_H */

@@ -38,7 +38,8 @@
  *    errors and by non-first fragments, which carry no port.
  */
 struct sl_vip_key {
-	__u8 addr[16];
+	/* Address fields are word-aligned: the BPF side copies them by words. */
+	__u8 addr[16] __attribute__((aligned(4)));
 	__u16 port;  /* network order; 0 = any port */
 	__u8 proto;  /* IPPROTO_TCP / IPPROTO_UDP; 0 = address entry */
 	__u8 family; /* 4 or 6 (enum sl_family) */
@@ -182,8 +183,8 @@ struct sl_filt_key {
 	__u8 family; /* 4 or 6 */
 	__u8 proto;  /* scope: IPPROTO_TCP/UDP, or 0 */
 	__u16 port;  /* scope: destination port, network order, or 0 */
-	__u8 dst[16];
-	__u8 src[16];
+	__u8 dst[16] __attribute__((aligned(4)));
+	__u8 src[16] __attribute__((aligned(4)));
 };
 _Static_assert(sizeof(struct sl_filt_key) == 40, "sl_filt_key layout is shared with BPF");
 
@@ -205,8 +206,16 @@ struct sl_filt_rate {
 	__u64 bps; /* bytes per second, frame bytes from Ethernet */
 	__u64 burst_pkts;
 	__u64 burst_bytes;
+	/*
+	 * Derived by user space (sl_tb_cost() in <sluice/tbucket.h>), so that
+	 * a packet costs no division but the byte cost's: ticks per packet,
+	 * and the ticks a full bucket holds in each dimension (0 with its rate).
+	 */
+	__u64 pkt_cost;
+	__u64 pkt_limit;
+	__u64 byte_limit;
 };
-_Static_assert(sizeof(struct sl_filt_rate) == 32, "sl_filt_rate layout is shared with BPF");
+_Static_assert(sizeof(struct sl_filt_rate) == 56, "sl_filt_rate layout is shared with BPF");
 
 /* Value of the rate-limit override trie: a source prefix with its own limit. */
 struct sl_filt_rate_rule {
@@ -216,7 +225,7 @@ struct sl_filt_rate_rule {
 	struct sl_filt_rate rate;
 };
 _Static_assert(
-	sizeof(struct sl_filt_rate_rule) == 40, "sl_filt_rate_rule layout is shared with BPF");
+	sizeof(struct sl_filt_rate_rule) == 64, "sl_filt_rate_rule layout is shared with BPF");
 
 enum sl_filt_flag {
 	SL_FILT_DENY_MONITOR = 1 << 0, /* denylist: count would-drops, pass */
@@ -239,7 +248,7 @@ struct sl_filt_conf {
 	struct sl_filt_rate rate; /* default per-source limit (all zero: none) */
 	struct sl_filt_rate syn;  /* per-VIP TCP SYN limit: pps and burst_pkts (0: none) */
 };
-_Static_assert(sizeof(struct sl_filt_conf) == 72, "sl_filt_conf layout is shared with BPF");
+_Static_assert(sizeof(struct sl_filt_conf) == 120, "sl_filt_conf layout is shared with BPF");
 
 enum sl_filt_bucket_kind {
 	SL_FILT_BUCKET_SRC = 1, /* a source prefix's packet and byte buckets */
@@ -255,7 +264,7 @@ struct sl_filt_bucket_key {
 	__u16 port;  /* SYN: the VIP's port, network order */
 	__u16 pad;   /* 0 */
 	__u32 rule;  /* the override's rule id, 0 for the default limit */
-	__u8 addr[16];
+	__u8 addr[16] __attribute__((aligned(4)));
 };
 _Static_assert(sizeof(struct sl_filt_bucket_key) == 28, "bucket key layout is shared with BPF");
 

@@ -49,6 +49,22 @@ sl_tb_cost(__u64 units, __u64 rate)
 }
 
 /*
+ * sl_tb_conform() with the costs in ticks, as the XDP program runs it (its
+ * rule sets carry them precomputed, so that a packet costs no division):
+ * @cost = sl_tb_cost(units, rate), @limit = sl_tb_cost(burst, rate).
+ */
+SL_TB_INLINE int
+sl_tb_conform_ticks(__u64 tat, __u64 now_ticks, __u64 cost, __u64 limit, __u64 *tat_out)
+{
+	__u64 next = (tat > now_ticks ? tat : now_ticks) + cost;
+
+	if (next - now_ticks > limit)
+		return 0;
+	*tat_out = next;
+	return 1;
+}
+
+/*
  * Does a packet of @units conform to a bucket of @rate per second and depth
  * @burst units, whose state is @tat, at time @now_ticks?
  * @return 1 and the new state in *@tat_out, or 0 (state unchanged).
@@ -57,18 +73,12 @@ sl_tb_cost(__u64 units, __u64 rate)
 SL_TB_INLINE int
 sl_tb_conform(__u64 tat, __u64 now_ticks, __u64 units, __u64 rate, __u64 burst, __u64 *tat_out)
 {
-	__u64 start, next;
-
 	if (rate == 0) {
 		*tat_out = tat;
 		return 1;
 	}
-	start = tat > now_ticks ? tat : now_ticks;
-	next = start + sl_tb_cost(units, rate);
-	if (next - now_ticks > sl_tb_cost(burst, rate))
-		return 0;
-	*tat_out = next;
-	return 1;
+	return sl_tb_conform_ticks(
+		tat, now_ticks, sl_tb_cost(units, rate), sl_tb_cost(burst, rate), tat_out);
 }
 
 /* bpf_ktime_get_ns() (or any ns clock) -> ticks. */
