@@ -5,9 +5,13 @@
  * the per-VIP SYN limit, with their counters, rule hits and drop samples.
  *
  * Everything it reads comes from the inner maps plugged into the outer maps
- * of sl_maps.bpf.h; the caller looks each inner map up once per packet and
- * hands the pointers over in struct sl_fctx. A missing inner map disables
- * what it holds (no conf: no filtering; no stats: nothing counted).
+ * of sl_maps.bpf.h, each looked up where a stage needs it. A missing inner
+ * map disables what it holds (no conf: no filtering; no stats: nothing
+ * counted). The conf's flag word says which stages have rules: a stage
+ * without any costs the test of its flag. The allowlist, the global
+ * denylist and the rate overrides are prefix sets (hash lookups by binary
+ * search on prefix lengths, <sluice/bpf_maps.h>); the scoped denylist is an
+ * LPM trie.
  *
  * Rate-limit semantics (docs/filter.md): one bucket per source key (the
  * source masked to a prefix length, per family or per override), shared by
@@ -125,52 +129,152 @@ sl_drop_event(struct sl_fctx *f, const struct sl_pkt_info *pi, __u32 stat, __u32
 	bpf_ringbuf_submit(e, 0);
 }
 
-/* An LPM key for @pi's source, unscoped. */
+/* @src (network-order words) masked to its first @plen bits into @out (16 bytes). */
 static __always_inline void
-sl_fkey_src(struct sl_filt_key *k, const struct sl_pkt_info *pi)
+sl_mask_addr(void *out, const __u32 *src, __u32 plen)
 {
-	__builtin_memset(k, 0, sizeof(*k));
-	k->family = pi->family;
-	__builtin_memcpy(k->src, pi->src, 16);
-	k->prefixlen = SL_FILT_KEY_SCOPE_BITS + (pi->family == 4 ? 32 : 128);
+	__u32 m[4];
+
+#pragma unroll
+	for (int i = 0; i < 4; i++) {
+		int bits = (int)plen - i * 32;
+
+		if (bits >= 32)
+			m[i] = src[i];
+		else if (bits > 0)
+			m[i] = src[i] & bpf_htonl(0xffffffffu << (32 - bits));
+		else
+			m[i] = 0;
+	}
+	__builtin_memcpy(out, m, 16);
 }
 
 /*
- * The denylist: rules scoped to this destination first (port, any port, any
- * protocol), then the global ones. @return the matching rule's id + 1, or 0.
+ * One step of a prefix-set search (<sluice/bpf_maps.h>, "Prefix sets"):
+ * look @pi's source up in set @set at the length lens->len[@at]. A global
+ * function, which the verifier checks once on its own: inlined, the 2^8
+ * paths of each 8-step search went on through the rest of the program, past
+ * its 1M-instruction budget; called, the search's loop keeps no value the
+ * verifier must track exactly, and its paths prune. A call costs a few ns.
+ * @return -1 if there is no entry, else the entry's best match (rule id + 1,
+ * 0: none); with a best match from the rate set, its value is copied to @out.
+ */
+__noinline int
+sl_pset_probe(const struct sl_pkt_info *pi, const struct sl_filt_lens *lens, __u32 at, __u32 set,
+	struct sl_filt_rate_pval *out)
+{
+	struct sl_filt_pkey k = {};
+	const struct sl_filt_pval *e;
+	void *m;
+
+	if (!pi || !lens || !out || at >= sizeof(lens->len))
+		return -1;
+	k.family = pi->family;
+	k.len = lens->len[at];
+	sl_mask_addr(k.addr, pi->src, k.len);
+	if (set == SL_FILT_SET_ALLOW) {
+		m = sl_inner(&sl_f_allow);
+		e = m ? bpf_map_lookup_elem(m, &k) : NULL;
+	} else if (set == SL_FILT_SET_DENY) {
+		m = sl_inner(&sl_f_deny);
+		e = m ? bpf_map_lookup_elem(m, &k) : NULL;
+	} else {
+		const struct sl_filt_rate_pval *r;
+
+		m = sl_inner(&sl_f_rate);
+		r = m ? bpf_map_lookup_elem(m, &k) : NULL;
+		if (r && r->id)
+			*out = *r;
+		e = (const struct sl_filt_pval *)r;
+	}
+	return e ? (int)e->id : -1;
+}
+
+/*
+ * The longest prefix of set @set (lengths @lens) covering @pi's source: the
+ * binary search on the set's prefix lengths. @return its rule id + 1, 0 for
+ * none; the rate set's best match's value in *@out.
  */
 static __always_inline __u32
-sl_deny_lookup(struct sl_fctx *f, void *deny, const struct sl_pkt_info *pi)
+sl_pset_match(__u32 set, const struct sl_filt_lens *lens, const struct sl_pkt_info *pi,
+	struct sl_filt_rate_pval *out)
 {
-	struct sl_filt_key k;
+	__u32 lo = 0, hi, base, best = 0;
+
+	if (pi->family == 4) {
+		hi = lens->n4;
+		base = 0;
+	} else {
+		hi = lens->n6;
+		base = SL_FILT_LENS_V6;
+	}
+	for (int i = 0; i < SL_FILT_PSET_PROBES; i++) {
+		__u32 mid;
+		int r;
+
+		if (lo >= hi)
+			break;
+		mid = (lo + hi) >> 1;
+		r = sl_pset_probe(pi, lens, base + mid, set, out);
+		if (r < 0) {
+			hi = mid;
+		} else {
+			if (r)
+				best = (__u32)r;
+			lo = mid + 1;
+		}
+	}
+	return best;
+}
+
+/*
+ * Rules scoped to this destination (port, any port, any protocol), in the
+ * LPM trie @scoped. @return the matching rule's id + 1, or 0.
+ */
+static __always_inline __u32
+sl_scoped_lookup(void *scoped, const struct sl_pkt_info *pi)
+{
+	struct sl_filt_key k = {};
 	struct sl_filt_rule *r;
 
-	sl_fkey_src(&k, pi);
-	if (f->conf->flags & SL_FILT_HAS_SCOPED) {
-		__builtin_memcpy(k.dst, pi->dst, 16);
-		if (pi->proto == IPPROTO_TCP || pi->proto == IPPROTO_UDP) {
-			k.proto = pi->proto;
-			if (!(pi->flags & SL_PI_FRAG_NONFIRST)) {
-				k.port = pi->dport;
-				r = bpf_map_lookup_elem(deny, &k);
-				if (r)
-					return r->id + 1;
-			}
-			k.port = 0;
-			r = bpf_map_lookup_elem(deny, &k);
+	k.family = pi->family;
+	k.prefixlen = SL_FILT_KEY_SCOPE_BITS + (pi->family == 4 ? 32 : 128);
+	__builtin_memcpy(k.src, pi->src, 16);
+	__builtin_memcpy(k.dst, pi->dst, 16);
+	if (pi->proto == IPPROTO_TCP || pi->proto == IPPROTO_UDP) {
+		k.proto = pi->proto;
+		if (!(pi->flags & SL_PI_FRAG_NONFIRST)) {
+			k.port = pi->dport;
+			r = bpf_map_lookup_elem(scoped, &k);
 			if (r)
 				return r->id + 1;
-			k.proto = 0;
 		}
-		r = bpf_map_lookup_elem(deny, &k);
+		k.port = 0;
+		r = bpf_map_lookup_elem(scoped, &k);
 		if (r)
 			return r->id + 1;
-		__builtin_memset(k.dst, 0, 16);
+		k.proto = 0;
 	}
+	r = bpf_map_lookup_elem(scoped, &k);
+	return r ? r->id + 1 : 0;
+}
+
+/*
+ * The denylist: rules scoped to this destination first, then the global
+ * ones. @return the matching rule's id + 1, or 0.
+ */
+static __always_inline __u32
+sl_deny_lookup(struct sl_fctx *f, const struct sl_pkt_info *pi, struct sl_filt_rate_pval *scratch)
+{
+	void *m;
+	__u32 id;
+
+	if ((f->conf->flags & SL_FILT_HAS_SCOPED) && (m = sl_inner(&sl_f_scoped)) &&
+		(id = sl_scoped_lookup(m, pi)))
+		return id;
 	if (!(f->conf->flags & SL_FILT_HAS_DENY))
 		return 0;
-	r = bpf_map_lookup_elem(deny, &k);
-	return r ? r->id + 1 : 0;
+	return sl_pset_match(SL_FILT_SET_DENY, &f->conf->lens[SL_FILT_SET_DENY], pi, scratch);
 }
 
 /*
@@ -216,52 +320,26 @@ sl_bucket(struct sl_fctx *f, const struct sl_filt_bucket_key *k)
 	return b;
 }
 
-/* @src (network-order words) masked to its first @plen bits into @out (16 bytes). */
-static __always_inline void
-sl_mask_addr(void *out, const __u32 *src, __u32 plen)
-{
-	__u32 m[4];
-
-#pragma unroll
-	for (int i = 0; i < 4; i++) {
-		int bits = (int)plen - i * 32;
-
-		if (bits >= 32)
-			m[i] = src[i];
-		else if (bits > 0)
-			m[i] = src[i] & bpf_htonl(0xffffffffu << (32 - bits));
-		else
-			m[i] = 0;
-	}
-	__builtin_memcpy(out, m, 16);
-}
-
 /*
  * Per-source rate limit. @return 0 if within the limit (or none applies),
  * else 1; *@rule gets the override's rule id (0 for the default limit).
  */
 static __always_inline int
-sl_rate_over(struct sl_fctx *f, const struct sl_pkt_info *pi, __u32 *rule)
+sl_rate_over(
+	struct sl_fctx *f, const struct sl_pkt_info *pi, __u32 *rule, struct sl_filt_rate_pval *ovr)
 {
 	const struct sl_filt_rate *rate = &f->conf->rate;
 	struct sl_filt_bucket_key bk = {};
 	struct sl_filt_bucket *b;
 	__u32 key_len = pi->family == 4 ? f->conf->rate_key_len4 : f->conf->rate_key_len6;
-	void *ovr;
 
 	*rule = 0;
-	if ((f->conf->flags & SL_FILT_HAS_RATE_OVR) && (ovr = sl_inner(&sl_f_rate))) {
-		struct sl_filt_key k;
-		struct sl_filt_rate_rule *r;
-
-		sl_fkey_src(&k, pi);
-		r = bpf_map_lookup_elem(ovr, &k);
-		if (r) {
-			rate = &r->rate;
-			key_len = r->key_len;
-			*rule = r->id;
-			sl_hit(f, r->id);
-		}
+	if ((f->conf->flags & SL_FILT_HAS_RATE_OVR) &&
+		sl_pset_match(SL_FILT_SET_RATE, &f->conf->lens[SL_FILT_SET_RATE], pi, ovr)) {
+		rate = &ovr->rate;
+		key_len = ovr->key_len;
+		*rule = ovr->id - 1;
+		sl_hit(f, *rule);
 	}
 	if (rate->pps == 0 && rate->bps == 0)
 		return 0;
@@ -289,23 +367,17 @@ static __always_inline __u32
 sl_filter_src(struct sl_fctx *f, const struct sl_pkt_info *pi, __u32 *rule)
 {
 	const struct sl_filt_conf *c = f->conf;
-	void *allow, *deny;
+	struct sl_filt_rate_pval ovr;
 	__u32 id;
 
-	if ((c->flags & SL_FILT_HAS_ALLOW) && (allow = sl_inner(&sl_f_allow))) {
-		struct sl_filt_key k;
-		struct sl_filt_rule *r;
-
-		sl_fkey_src(&k, pi);
-		r = bpf_map_lookup_elem(allow, &k);
-		if (r) {
-			sl_hit(f, r->id);
-			sl_count_in(f->stats, SL_XDP_ALLOW, f->bytes);
-			return SL_XDP_ALLOW;
-		}
+	if ((c->flags & SL_FILT_HAS_ALLOW) &&
+		(id = sl_pset_match(SL_FILT_SET_ALLOW, &c->lens[SL_FILT_SET_ALLOW], pi, &ovr))) {
+		sl_hit(f, id - 1);
+		sl_count_in(f->stats, SL_XDP_ALLOW, f->bytes);
+		return SL_XDP_ALLOW;
 	}
-	if ((c->flags & (SL_FILT_HAS_DENY | SL_FILT_HAS_SCOPED)) && (deny = sl_inner(&sl_f_deny))) {
-		id = sl_deny_lookup(f, deny, pi);
+	if (c->flags & (SL_FILT_HAS_DENY | SL_FILT_HAS_SCOPED)) {
+		id = sl_deny_lookup(f, pi, &ovr);
 		if (id) {
 			*rule = id - 1;
 			sl_hit(f, *rule);
@@ -314,7 +386,7 @@ sl_filter_src(struct sl_fctx *f, const struct sl_pkt_info *pi, __u32 *rule)
 			sl_drop_event(f, pi, SL_XDP_MON_DENY, *rule, 1);
 		}
 	}
-	if ((c->flags & SL_FILT_HAS_RATE) && sl_rate_over(f, pi, rule)) {
+	if ((c->flags & SL_FILT_HAS_RATE) && sl_rate_over(f, pi, rule, &ovr)) {
 		if (!(c->flags & SL_FILT_RATE_MONITOR))
 			return SL_XDP_DROP_RATE;
 		sl_drop_event(f, pi, SL_XDP_MON_RATE, *rule, 1);

@@ -66,13 +66,20 @@ struct sl_inner_conf {
 	__uint(value_size, sizeof(struct sl_filt_conf));
 };
 struct sl_inner_allow {
-	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
-	__uint(max_entries, SL_FILT_ALLOW_MAX);
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, SL_FILT_ALLOW_MAX *SL_FILT_SET_ROOM);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__uint(key_size, sizeof(struct sl_filt_key));
-	__uint(value_size, sizeof(struct sl_filt_rule));
+	__uint(key_size, sizeof(struct sl_filt_pkey));
+	__uint(value_size, sizeof(struct sl_filt_pval));
 };
 struct sl_inner_deny {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, SL_FILT_DENY_MAX *SL_FILT_SET_ROOM);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(key_size, sizeof(struct sl_filt_pkey));
+	__uint(value_size, sizeof(struct sl_filt_pval));
+};
+struct sl_inner_scoped {
 	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
 	__uint(max_entries, SL_FILT_DENY_MAX);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
@@ -80,11 +87,11 @@ struct sl_inner_deny {
 	__uint(value_size, sizeof(struct sl_filt_rule));
 };
 struct sl_inner_rate {
-	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
-	__uint(max_entries, SL_FILT_RATE_MAX);
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, SL_FILT_RATE_MAX *SL_FILT_SET_ROOM);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__uint(key_size, sizeof(struct sl_filt_key));
-	__uint(value_size, sizeof(struct sl_filt_rate_rule));
+	__uint(key_size, sizeof(struct sl_filt_pkey));
+	__uint(value_size, sizeof(struct sl_filt_rate_pval));
 };
 struct sl_inner_state {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -107,6 +114,7 @@ SL_OUTER(sl_xdp_stats, struct sl_inner_stats);
 SL_OUTER(sl_f_conf, struct sl_inner_conf);
 SL_OUTER(sl_f_allow, struct sl_inner_allow);
 SL_OUTER(sl_f_deny, struct sl_inner_deny);
+SL_OUTER(sl_f_scoped, struct sl_inner_scoped);
 SL_OUTER(sl_f_rate, struct sl_inner_rate);
 SL_OUTER(sl_f_state, struct sl_inner_state);
 SL_OUTER(sl_f_hits, struct sl_inner_hits);

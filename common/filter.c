@@ -30,12 +30,14 @@ const struct sl_fmap_def sl_fmap_defs[SL_FM_COUNT] = {
 		sizeof(struct sl_xdp_counter), SL_XDP_STATS_MAX, 0},
 	[SL_FM_CONF] = {SL_MAP_F_CONF, "conf", BPF_MAP_TYPE_ARRAY, 4, sizeof(struct sl_filt_conf),
 		1, 0},
-	[SL_FM_ALLOW] = {SL_MAP_F_ALLOW, "allow", BPF_MAP_TYPE_LPM_TRIE, sizeof(struct sl_filt_key),
-		sizeof(struct sl_filt_rule), SL_FILT_ALLOW_MAX, BPF_F_NO_PREALLOC},
-	[SL_FM_DENY] = {SL_MAP_F_DENY, "deny", BPF_MAP_TYPE_LPM_TRIE, sizeof(struct sl_filt_key),
-		sizeof(struct sl_filt_rule), SL_FILT_DENY_MAX, BPF_F_NO_PREALLOC},
-	[SL_FM_RATE] = {SL_MAP_F_RATE, "rate", BPF_MAP_TYPE_LPM_TRIE, sizeof(struct sl_filt_key),
-		sizeof(struct sl_filt_rate_rule), SL_FILT_RATE_MAX, BPF_F_NO_PREALLOC},
+	[SL_FM_ALLOW] = {SL_MAP_F_ALLOW, "allow", BPF_MAP_TYPE_HASH, sizeof(struct sl_filt_pkey),
+		sizeof(struct sl_filt_pval), SL_FILT_ALLOW_MAX *SL_FILT_SET_ROOM,
+		BPF_F_NO_PREALLOC},
+	[SL_FM_DENY] = {SL_MAP_F_DENY, "deny", BPF_MAP_TYPE_HASH, sizeof(struct sl_filt_pkey),
+		sizeof(struct sl_filt_pval), SL_FILT_DENY_MAX *SL_FILT_SET_ROOM, BPF_F_NO_PREALLOC},
+	[SL_FM_RATE] = {SL_MAP_F_RATE, "rate", BPF_MAP_TYPE_HASH, sizeof(struct sl_filt_pkey),
+		sizeof(struct sl_filt_rate_pval), SL_FILT_RATE_MAX *SL_FILT_SET_ROOM,
+		BPF_F_NO_PREALLOC},
 	[SL_FM_STATE] = {SL_MAP_F_STATE, "buckets", BPF_MAP_TYPE_LRU_HASH,
 		sizeof(struct sl_filt_bucket_key), sizeof(struct sl_filt_bucket),
 		SL_FILT_BUCKETS_MAX, 0},
@@ -43,6 +45,9 @@ const struct sl_fmap_def sl_fmap_defs[SL_FM_COUNT] = {
 		SL_FILT_HITS_MAX, 0},
 	[SL_FM_DROPS] = {SL_MAP_F_DROPS, "drops", BPF_MAP_TYPE_RINGBUF, 0, 0, SL_FILT_DROPS_BYTES,
 		0},
+	[SL_FM_SCOPED] = {SL_MAP_F_SCOPED, "scoped", BPF_MAP_TYPE_LPM_TRIE,
+		sizeof(struct sl_filt_key), sizeof(struct sl_filt_rule), SL_FILT_DENY_MAX,
+		BPF_F_NO_PREALLOC},
 };
 
 int
@@ -333,74 +338,155 @@ sl_filter_plug_ifindex(struct sl_filter *f, int ifindex)
 
 /* ---- building maps from a rule set ---- */
 
-static void
-key_of(struct sl_filt_key *k, const struct sl_filter_prefix *p)
+/* The prefixes of list @set of @cfg with their rule ids (deny: the global rules). */
+static int
+items_of(const struct sl_filter_cfg *cfg, enum sl_filt_set set, struct sl_pset_item **out,
+	uint32_t *n)
 {
-	memset(k, 0, sizeof(*k));
-	k->family = p->family;
-	memcpy(k->src, p->addr, 16);
-	k->prefixlen = SL_FILT_KEY_SCOPE_BITS + p->len;
+	uint32_t len = set == SL_FILT_SET_ALLOW	 ? cfg->n_allow
+		       : set == SL_FILT_SET_DENY ? cfg->n_deny
+						 : cfg->n_rate_ovr;
+	struct sl_pset_item *v = calloc(len + 1, sizeof(*v));
+
+	*out = v;
+	*n = 0;
+	if (!v)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < len; i++) {
+		if (set == SL_FILT_SET_ALLOW)
+			v[(*n)++] = (struct sl_pset_item){cfg->allow[i], SL_FILT_ID_ALLOW + i};
+		else if (set == SL_FILT_SET_RATE)
+			v[(*n)++] =
+				(struct sl_pset_item){cfg->rate_ovr[i].src, SL_FILT_ID_RATE + i};
+		else if (!cfg->deny[i].scoped)
+			v[(*n)++] = (struct sl_pset_item){cfg->deny[i].src, SL_FILT_ID_DENY + i};
+	}
+	return 0;
 }
 
-static int
-build_allow(const struct sl_filter_cfg *cfg)
+/* The value of rate-set entry @e: its ids, and the limit of its best match. */
+static void
+rate_value(
+	struct sl_filt_rate_pval *v, const struct sl_pset_entry *e, const struct sl_filter_cfg *cfg)
 {
-	int fd = sl_fmap_create(SL_FM_ALLOW);
+	const struct sl_filter_rate_ovr *o;
 
-	for (uint32_t i = 0; fd >= 0 && i < cfg->n_allow; i++) {
-		struct sl_filt_rule r = {.id = SL_FILT_ID_ALLOW + i};
-		struct sl_filt_key k;
+	memset(v, 0, sizeof(*v));
+	v->id = e->id;
+	v->self = e->self;
+	if (!e->id)
+		return;
+	o = &cfg->rate_ovr[e->id - 1 - SL_FILT_ID_RATE];
+	v->key_len = o->key_len ? o->key_len : (o->src.family == 4 ? cfg->key_len4 : cfg->key_len6);
+	sl_frate_fill(&v->rate, &o->rate);
+}
 
-		key_of(&k, &cfg->allow[i]);
-		/* A duplicate keeps its first id (BPF_NOEXIST): hits go to the first copy. */
-		if (bpf_map_update_elem(fd, &k, &r, BPF_NOEXIST) < 0 && errno != EEXIST) {
-			int e = -errno;
-			close(fd);
-			return e;
+/* Write @n keys and values into @fd, in batches (one syscall per element as a fallback). */
+static int
+put_all(int fd, const void *keys, size_t ksize, const void *vals, size_t vsize, uint32_t n)
+{
+	const uint32_t chunk = 8192;
+
+	for (uint32_t i = 0; i < n;) {
+		__u32 cnt = n - i < chunk ? n - i : chunk;
+		const char *k = (const char *)keys + (size_t)i * ksize;
+		const char *v = (const char *)vals + (size_t)i * vsize;
+
+		if (bpf_map_update_batch(fd, k, v, &cnt, NULL) == 0) {
+			i += cnt;
+			continue;
+		}
+		if (errno != EINVAL && errno != ENOTSUP && errno != EOPNOTSUPP)
+			return -errno;
+		for (uint32_t j = 0; j < cnt; j++)
+			if (bpf_map_update_elem(fd, k + j * ksize, v + j * vsize, BPF_ANY) < 0)
+				return -errno;
+		i += cnt;
+	}
+	return 0;
+}
+
+/*
+ * A new prefix-set map (@m) of list @set of @cfg. @return its fd, or
+ * -errno (-ENOSPC with the reason in @err: too many entries with markers).
+ */
+static int
+build_set(enum sl_fmap m, enum sl_filt_set set, const struct sl_filter_cfg *cfg, char *err,
+	size_t errlen)
+{
+	static const char *const names[] = {"allow", "deny.rules", "rate_limit.overrides"};
+	const struct sl_fmap_def *d = &sl_fmap_defs[m];
+	struct sl_pset_entry *e = NULL;
+	struct sl_pset_item *items;
+	struct sl_filt_lens lens;
+	struct sl_filt_pkey *keys = NULL;
+	unsigned char *vals = NULL;
+	uint32_t n_items, n = 0;
+	int fd = -1, rc;
+
+	if ((rc = items_of(cfg, set, &items, &n_items)) < 0)
+		return rc;
+	rc = sl_pset_build(items, n_items, d->max_entries, &e, &n, &lens);
+	if (rc == -ENOSPC)
+		snprintf(err, errlen,
+			"%s: %u prefixes need %u entries with the search's markers; the set "
+			"holds %u",
+			names[set], n_items, n, d->max_entries);
+	if (rc < 0)
+		goto out;
+	keys = malloc(((size_t)n + 1) * sizeof(*keys));
+	vals = calloc((size_t)n + 1, d->value_size);
+	if (!keys || !vals) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		keys[i] = e[i].k;
+		if (set == SL_FILT_SET_RATE) {
+			rate_value((struct sl_filt_rate_pval *)(vals + (size_t)i * d->value_size),
+				&e[i], cfg);
+		} else {
+			struct sl_filt_pval v = {e[i].id, e[i].self};
+
+			memcpy(vals + (size_t)i * d->value_size, &v, sizeof(v));
 		}
 	}
-	return fd;
+	fd = sl_fmap_create(m);
+	if (fd < 0) {
+		rc = fd;
+		goto out;
+	}
+	rc = put_all(fd, keys, sizeof(*keys), vals, d->value_size, n);
+out:
+	if (rc < 0 && fd >= 0)
+		close(fd);
+	free(items);
+	free(e);
+	free(keys);
+	free(vals);
+	return rc < 0 ? rc : fd;
 }
 
 static int
-build_deny(const struct sl_filter_cfg *cfg)
+build_scoped(const struct sl_filter_cfg *cfg)
 {
-	int fd = sl_fmap_create(SL_FM_DENY);
+	int fd = sl_fmap_create(SL_FM_SCOPED);
 
 	for (uint32_t i = 0; fd >= 0 && i < cfg->n_deny; i++) {
 		const struct sl_filter_deny *d = &cfg->deny[i];
 		struct sl_filt_rule r = {.id = SL_FILT_ID_DENY + i};
 		struct sl_filt_key k;
 
-		key_of(&k, &d->src);
-		if (d->scoped) {
-			k.proto = d->proto;
-			k.port = htons(d->port);
-			memcpy(k.dst, d->dst, 16);
-		}
-		if (bpf_map_update_elem(fd, &k, &r, BPF_NOEXIST) < 0 && errno != EEXIST) {
-			int e = -errno;
-			close(fd);
-			return e;
-		}
-	}
-	return fd;
-}
-
-static int
-build_rate(const struct sl_filter_cfg *cfg)
-{
-	int fd = sl_fmap_create(SL_FM_RATE);
-
-	for (uint32_t i = 0; fd >= 0 && i < cfg->n_rate_ovr; i++) {
-		const struct sl_filter_rate_ovr *o = &cfg->rate_ovr[i];
-		struct sl_filt_rate_rule r = {.id = SL_FILT_ID_RATE + i};
-		struct sl_filt_key k;
-
-		key_of(&k, &o->src);
-		r.key_len = o->key_len ? o->key_len
-				       : (o->src.family == 4 ? cfg->key_len4 : cfg->key_len6);
-		sl_frate_fill(&r.rate, &o->rate);
+		if (!d->scoped)
+			continue;
+		memset(&k, 0, sizeof(k));
+		k.family = d->src.family;
+		memcpy(k.src, d->src.addr, 16);
+		k.prefixlen = SL_FILT_KEY_SCOPE_BITS + d->src.len;
+		k.proto = d->proto;
+		k.port = htons(d->port);
+		memcpy(k.dst, d->dst, 16);
+		/* A duplicate keeps its first id (BPF_NOEXIST): hits go to the first copy. */
 		if (bpf_map_update_elem(fd, &k, &r, BPF_NOEXIST) < 0 && errno != EEXIST) {
 			int e = -errno;
 			close(fd);
@@ -416,14 +502,25 @@ build_conf(const struct sl_filter_cfg *cfg)
 	int fd = sl_fmap_create(SL_FM_CONF);
 	struct sl_filt_conf c;
 	__u32 zero = 0;
+	int rc = 0;
 
 	if (fd < 0)
 		return fd;
 	sl_fconf_from_cfg(&c, cfg);
-	if (bpf_map_update_elem(fd, &zero, &c, BPF_ANY) < 0) {
-		int e = -errno;
+	for (int set = 0; set < SL_FILT_SETS && rc == 0; set++) {
+		struct sl_pset_item *items;
+		uint32_t n;
+
+		rc = items_of(cfg, set, &items, &n);
+		if (rc == 0)
+			sl_pset_lens(items, n, &c.lens[set]);
+		free(items);
+	}
+	if (rc == 0 && bpf_map_update_elem(fd, &zero, &c, BPF_ANY) < 0)
+		rc = -errno;
+	if (rc < 0) {
 		close(fd);
-		return e;
+		return rc;
 	}
 	return fd;
 }
@@ -444,7 +541,9 @@ int
 sl_filter_apply(struct sl_filter *f, const struct sl_filter_cfg *cfg, unsigned parts, char *err,
 	size_t errlen)
 {
-	static const enum sl_fmap order[] = {SL_FM_ALLOW, SL_FM_DENY, SL_FM_RATE, SL_FM_CONF};
+	/* Swap order: the lists first, then the conf that says which lists are in use. */
+	static const enum sl_fmap order[] = {
+		SL_FM_ALLOW, SL_FM_DENY, SL_FM_SCOPED, SL_FM_RATE, SL_FM_CONF};
 	int fresh[SL_FM_COUNT];
 	__u32 zero = 0;
 	int rc;
@@ -454,29 +553,29 @@ sl_filter_apply(struct sl_filter *f, const struct sl_filter_cfg *cfg, unsigned p
 	rc = sl_filter_cfg_validate(cfg, err, errlen);
 	if (rc < 0)
 		return rc;
-	parts |= SL_FILTER_PART_CONF;
+	err[0] = '\0';
 
 	/* Build everything first: a failure here changes nothing. */
-	if (parts & SL_FILTER_PART_ALLOW)
-		fresh[SL_FM_ALLOW] = build_allow(cfg);
-	if (parts & SL_FILTER_PART_DENY)
-		fresh[SL_FM_DENY] = build_deny(cfg);
-	if (parts & SL_FILTER_PART_RATE)
-		fresh[SL_FM_RATE] = build_rate(cfg);
-	fresh[SL_FM_CONF] = build_conf(cfg);
-	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
-		enum sl_fmap m = order[i];
-		bool wanted = m == SL_FM_CONF || (parts & (1u << (m - SL_FM_ALLOW)));
-
-		if (wanted && fresh[m] < 0) {
-			rc = fresh[m];
-			snprintf(err, errlen, "cannot build the new %s map: %s",
-				sl_fmap_defs[m].pin, strerror(-rc));
-			goto out;
-		}
+	rc = 0;
+	if ((parts & SL_FILTER_PART_ALLOW) && (rc = fresh[SL_FM_ALLOW] = build_set(SL_FM_ALLOW,
+						       SL_FILT_SET_ALLOW, cfg, err, errlen)) < 0)
+		goto built;
+	if ((parts & SL_FILTER_PART_DENY) &&
+		((rc = fresh[SL_FM_DENY] =
+				 build_set(SL_FM_DENY, SL_FILT_SET_DENY, cfg, err, errlen)) < 0 ||
+			(rc = fresh[SL_FM_SCOPED] = build_scoped(cfg)) < 0))
+		goto built;
+	if ((parts & SL_FILTER_PART_RATE) && (rc = fresh[SL_FM_RATE] = build_set(SL_FM_RATE,
+						      SL_FILT_SET_RATE, cfg, err, errlen)) < 0)
+		goto built;
+	rc = fresh[SL_FM_CONF] = build_conf(cfg);
+built:
+	if (rc < 0) {
+		if (!err[0])
+			snprintf(err, errlen, "cannot build the new maps: %s", strerror(-rc));
+		goto out;
 	}
 
-	/* Swap: lists first, then the conf that says which lists are in use. */
 	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
 		enum sl_fmap m = order[i];
 

@@ -6,6 +6,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,34 +15,25 @@
 
 #include "filter_priv.h"
 
-static void
-prefix_of(struct sl_filter_prefix *p, const struct sl_filt_key *k)
-{
-	memset(p, 0, sizeof(*p));
-	p->family = k->family;
-	p->len = (uint8_t)(k->prefixlen - SL_FILT_KEY_SCOPE_BITS);
-	memcpy(p->addr, k->src, 16);
-}
-
 /*
- * Walk LPM trie @fd; @put(ctx, key, value) for each entry. Keys are copied
- * before the next call, as get_next_key needs the previous key.
+ * Walk map @fd (keys of @ksize, values of @vsize bytes); @put(ctx, key,
+ * value) for each entry. Keys are copied before the next call, as
+ * get_next_key needs the previous key.
  */
 static int
-walk(int fd, size_t vsize, void (*put)(void *ctx, const struct sl_filt_key *k, const void *v),
+walk(int fd, size_t ksize, size_t vsize, void (*put)(void *ctx, const void *k, const void *v),
 	void *ctx)
 {
-	struct sl_filt_key cur, next;
-	unsigned char val[64];
+	unsigned char cur[64], next[64], val[128];
 	void *prev = NULL;
 
-	if (vsize > sizeof(val))
+	if (ksize > sizeof(cur) || vsize > sizeof(val))
 		return -EINVAL;
-	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
-		if (bpf_map_lookup_elem(fd, &next, val) == 0)
-			put(ctx, &next, val);
-		cur = next;
-		prev = &cur;
+	while (bpf_map_get_next_key(fd, prev, next) == 0) {
+		if (bpf_map_lookup_elem(fd, next, val) == 0)
+			put(ctx, next, val);
+		memcpy(cur, next, ksize);
+		prev = cur;
 	}
 	return errno == ENOENT ? 0 : -errno;
 }
@@ -49,66 +41,96 @@ walk(int fd, size_t vsize, void (*put)(void *ctx, const struct sl_filt_key *k, c
 struct rd {
 	struct sl_filter_cfg *cfg;
 	uint32_t base, max;
-	int err;
 };
 
-static void
-put_allow(void *ctx, const struct sl_filt_key *k, const void *v)
+/* The rule position of prefix-set entry @self (rule id + 1), or -1 for a marker or a stranger. */
+static int64_t
+pos_of(const struct rd *r, uint32_t self)
 {
-	struct rd *r = ctx;
-	const struct sl_filt_rule *rule = v;
-	uint32_t i = rule->id - r->base;
-
-	if (i >= r->max)
-		return;
-	prefix_of(&r->cfg->allow[i], k);
-	if (i + 1 > r->cfg->n_allow)
-		r->cfg->n_allow = i + 1;
+	if (!self || self - 1 < r->base || self - 1 - r->base >= r->max)
+		return -1;
+	return self - 1 - r->base;
 }
 
 static void
-put_deny(void *ctx, const struct sl_filt_key *k, const void *v)
+pset_prefix(struct sl_filter_prefix *p, const struct sl_filt_pkey *k)
+{
+	memset(p, 0, sizeof(*p));
+	p->family = k->family;
+	p->len = k->len;
+	memcpy(p->addr, k->addr, 16);
+}
+
+static void
+put_allow(void *ctx, const void *key, const void *v)
 {
 	struct rd *r = ctx;
-	const struct sl_filt_rule *rule = v;
-	uint32_t i = rule->id - r->base;
-	struct sl_filter_deny *d;
-	static const uint8_t zero[16];
+	int64_t i = pos_of(r, ((const struct sl_filt_pval *)v)->self);
 
-	if (i >= r->max)
+	if (i < 0)
+		return;
+	pset_prefix(&r->cfg->allow[i], key);
+	if (i + 1 > r->cfg->n_allow)
+		r->cfg->n_allow = (uint32_t)i + 1;
+}
+
+static void
+put_deny(void *ctx, const void *key, const void *v)
+{
+	struct rd *r = ctx;
+	int64_t i = pos_of(r, ((const struct sl_filt_pval *)v)->self);
+
+	if (i < 0)
+		return;
+	pset_prefix(&r->cfg->deny[i].src, key);
+	if (i + 1 > r->cfg->n_deny)
+		r->cfg->n_deny = (uint32_t)i + 1;
+}
+
+static void
+put_scoped(void *ctx, const void *key, const void *v)
+{
+	struct rd *r = ctx;
+	const struct sl_filt_key *k = key;
+	int64_t i = pos_of(r, ((const struct sl_filt_rule *)v)->id + 1);
+	struct sl_filter_deny *d;
+
+	if (i < 0)
 		return;
 	d = &r->cfg->deny[i];
-	prefix_of(&d->src, k);
-	if (k->proto || k->port || memcmp(k->dst, zero, 16) != 0) {
-		d->scoped = true;
-		d->dst_family = k->family;
-		d->proto = k->proto;
-		d->port = ntohs(k->port);
-		memcpy(d->dst, k->dst, 16);
-	}
+	memset(&d->src, 0, sizeof(d->src));
+	d->src.family = k->family;
+	d->src.len = (uint8_t)(k->prefixlen - SL_FILT_KEY_SCOPE_BITS);
+	memcpy(d->src.addr, k->src, 16);
+	d->scoped = true;
+	d->dst_family = k->family;
+	d->proto = k->proto;
+	d->port = ntohs(k->port);
+	memcpy(d->dst, k->dst, 16);
 	if (i + 1 > r->cfg->n_deny)
-		r->cfg->n_deny = i + 1;
+		r->cfg->n_deny = (uint32_t)i + 1;
 }
 
 static void
-put_rate(void *ctx, const struct sl_filt_key *k, const void *v)
+put_rate(void *ctx, const void *key, const void *v)
 {
+	const struct sl_filt_rate_pval *rule = v;
 	struct rd *r = ctx;
-	const struct sl_filt_rate_rule *rule = v;
-	uint32_t i = rule->id - r->base;
+	int64_t i = pos_of(r, rule->self);
 	struct sl_filter_rate_ovr *o;
 
-	if (i >= r->max)
+	if (i < 0)
 		return;
+	/* A rule is its own best match: the value carries its limit. */
 	o = &r->cfg->rate_ovr[i];
-	prefix_of(&o->src, k);
+	pset_prefix(&o->src, key);
 	o->key_len = rule->key_len;
 	o->rate.pps = rule->rate.pps;
 	o->rate.bps = rule->rate.bps;
 	o->rate.burst_pkts = rule->rate.burst_pkts;
 	o->rate.burst_bytes = rule->rate.burst_bytes;
 	if (i + 1 > r->cfg->n_rate_ovr)
-		r->cfg->n_rate_ovr = i + 1;
+		r->cfg->n_rate_ovr = (uint32_t)i + 1;
 }
 
 /*
@@ -165,15 +187,20 @@ sl_filter_get(struct sl_filter *f, struct sl_filter_cfg *cfg)
 	}
 	r.base = SL_FILT_ID_ALLOW;
 	r.max = SL_FILT_ALLOW_MAX;
-	if ((rc = walk(f->fd[SL_FM_ALLOW], sizeof(struct sl_filt_rule), put_allow, &r)) < 0)
+	if ((rc = walk(f->fd[SL_FM_ALLOW], sizeof(struct sl_filt_pkey), sizeof(struct sl_filt_pval),
+		     put_allow, &r)) < 0)
 		goto fail;
 	r.base = SL_FILT_ID_DENY;
 	r.max = SL_FILT_DENY_MAX;
-	if ((rc = walk(f->fd[SL_FM_DENY], sizeof(struct sl_filt_rule), put_deny, &r)) < 0)
+	if ((rc = walk(f->fd[SL_FM_DENY], sizeof(struct sl_filt_pkey), sizeof(struct sl_filt_pval),
+		     put_deny, &r)) < 0 ||
+		(rc = walk(f->fd[SL_FM_SCOPED], sizeof(struct sl_filt_key),
+			 sizeof(struct sl_filt_rule), put_scoped, &r)) < 0)
 		goto fail;
 	r.base = SL_FILT_ID_RATE;
 	r.max = SL_FILT_RATE_MAX;
-	if ((rc = walk(f->fd[SL_FM_RATE], sizeof(struct sl_filt_rate_rule), put_rate, &r)) < 0)
+	if ((rc = walk(f->fd[SL_FM_RATE], sizeof(struct sl_filt_pkey),
+		     sizeof(struct sl_filt_rate_pval), put_rate, &r)) < 0)
 		goto fail;
 	cfg->n_allow = squeeze(cfg->allow, cfg->n_allow, sizeof(*cfg->allow),
 		offsetof(struct sl_filter_prefix, family));

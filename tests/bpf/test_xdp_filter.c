@@ -394,6 +394,55 @@ START_TEST(test_filter_replace_and_refuse)
 }
 END_TEST
 
+/*
+ * Nested prefixes of many lengths (the prefix sets' markers): each source
+ * is dropped by, and its hit counted on, the longest prefix covering it,
+ * also where a longer prefix's marker sends the search the wrong way.
+ */
+START_TEST(test_filter_nested_prefixes)
+{
+	static const char *rules = "{\"deny\": [\"10.0.0.0/8\", \"10.1.2.3/32\", \"10.1.0.0/16\", "
+				   "\"10.1.2.0/28\", \"10.200.0.0/20\", \"2001:db8::/32\", "
+				   "\"2001:db8:1:2::/64\", \"2001:db8:1:2:3::/80\"]}";
+	static const struct {
+		const char *src;
+		int rule; /* expected rule position, -1: none */
+	} cases[] = {
+		{"10.1.2.3", 1},
+		{"10.1.2.4", 3},
+		{"10.1.2.16", 2},
+		{"10.1.9.9", 2},
+		{"10.2.9.9", 0},
+		{"10.200.15.1", 4},
+		{"10.200.16.1", 0},
+		{"11.1.2.3", -1},
+		{"2001:db8:1:2:3::9", 7},
+		{"2001:db8:1:2:4::9", 6},
+		{"2001:db8:1:3::9", 5},
+		{"2001:db9::1", -1},
+	};
+	struct fenv e;
+	uint64_t hits[8], want[8] = {0};
+
+	fenv_open(&e, false, rules, NULL, false);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		bool v6 = strchr(cases[i].src, ':') != NULL;
+		struct sl_pb_spec s = {TCP(1, v6 ? 443 : 80)};
+
+		ck_assert_msg(run_n(&e, cases[i].src, v6 ? VIP6 : VIP4, s, 1,
+				      cases[i].rule < 0 ? XDP_REDIRECT : XDP_DROP) == 1,
+			"%s: wrong verdict", cases[i].src);
+		if (cases[i].rule >= 0)
+			want[cases[i].rule]++;
+	}
+	ck_assert_int_eq(sl_filter_hits(e.filter, SL_FILT_ID_DENY, 8, hits), 0);
+	for (int i = 0; i < 8; i++)
+		ck_assert_msg(hits[i] == want[i], "rule %d: %llu hits, want %llu", i,
+			(unsigned long long)hits[i], (unsigned long long)want[i]);
+	fenv_close(&e);
+}
+END_TEST
+
 /* 100k prefixes of mixed lengths, v4 and v6: loaded, and the boundaries still hold. */
 START_TEST(test_filter_100k_prefixes)
 {
@@ -462,6 +511,7 @@ xdp_filter_suite(void)
 	tcase_add_test(tc, test_filter_syn_limit);
 	tcase_add_test(tc, test_filter_hits_and_drops);
 	tcase_add_test(tc, test_filter_replace_and_refuse);
+	tcase_add_test(tc, test_filter_nested_prefixes);
 	tcase_add_test(tc, test_filter_100k_prefixes);
 	suite_add_tcase(s, tc);
 	return s;
