@@ -82,8 +82,9 @@ sl_now(struct sl_fctx *f)
 	return f->now;
 }
 
+/* Add @n hits to rule @id in the shared counters. */
 static __always_inline void
-sl_hit(struct sl_fctx *f, __u32 id)
+sl_hits_add(__u32 id, __u64 n)
 {
 	void *hits = sl_inner(&sl_f_hits);
 	__u64 *h;
@@ -92,8 +93,34 @@ sl_hit(struct sl_fctx *f, __u32 id)
 		return;
 	h = bpf_map_lookup_elem(hits, &id);
 	if (h)
-		__sync_fetch_and_add(
-			h, 1); /* shared by CPUs; one rule's line bounces only under its hits */
+		__sync_fetch_and_add(h, n); /* shared by CPUs: batched (sl_filt_hitbuf) */
+}
+
+/* One hit of rule @id, through this CPU's buffer (<sluice/bpf_maps.h>). */
+static __always_inline void
+sl_hit(struct sl_fctx *f, __u32 id)
+{
+	void *m = sl_inner(&sl_f_hitbuf);
+	struct sl_filt_hitbuf *b;
+	__u32 zero = 0;
+
+	b = m ? bpf_map_lookup_elem(m, &zero) : NULL;
+	if (!b) {
+		sl_hits_add(id, 1);
+		return;
+	}
+	/* Plain updates: an XDP program runs to completion on its CPU. */
+	if (b->id == id + 1) {
+		if (++b->n < SL_FILT_HIT_BATCH)
+			return;
+		sl_hits_add(id, b->n);
+		b->n = 0;
+		return;
+	}
+	if (b->id && b->n)
+		sl_hits_add(b->id - 1, b->n);
+	b->id = id + 1;
+	b->n = 1;
 }
 
 /*
@@ -160,45 +187,74 @@ sl_mask_addr(void *out, const __u32 *src, __u32 plen)
 	__builtin_memcpy(out, m, 16);
 }
 
+/* The key of @pi's source at the length lens->len[@at] (@at checked by the caller). */
+static __always_inline void
+sl_pset_key(struct sl_filt_pkey *k, const struct sl_pkt_info *pi, const struct sl_filt_lens *lens,
+	__u32 at)
+{
+	k->family = pi->family;
+	k->len = lens->len[at];
+	sl_mask_addr(k->addr, pi->src, k->len);
+}
+
 /*
  * One step of a prefix-set search (<sluice/bpf_maps.h>, "Prefix sets"):
- * look @pi's source up in set @set at the length lens->len[@at]. A global
- * function, which the verifier checks once on its own: inlined, the 2^8
+ * look @pi's source up in the set at the length lens->len[@at]. Global
+ * functions, which the verifier checks once on their own: inlined, the 2^8
  * paths of each 8-step search went on through the rest of the program, past
  * its 1M-instruction budget; called, the search's loop keeps no value the
  * verifier must track exactly, and its paths prune. A call costs a few ns.
- * @return -1 if there is no entry, else the entry's best match (rule id + 1,
- * 0: none); with a best match from the rate set, its value is copied to @out.
+ * One function per set: with two maps reaching one lookup call (clang
+ * merges identical calls), the verifier cannot bind the call to the map's
+ * own lookup and falls back to the generic helper (measured: +25 ns).
+ * @return -1 if there is no entry, else the entry's best match (rule id +
+ * 1, 0: none); with a best match, the rate set's value is copied to @out.
  */
 __noinline int
-sl_pset_probe(const struct sl_pkt_info *pi, const struct sl_filt_lens *lens, __u32 at, __u32 set,
-	struct sl_filt_rate_pval *out)
+sl_pset_probe_allow(const struct sl_pkt_info *pi, const struct sl_filt_lens *lens, __u32 at)
 {
 	struct sl_filt_pkey k = {};
 	const struct sl_filt_pval *e;
-	void *m;
+	void *m = sl_inner(&sl_f_allow);
 
-	if (!pi || !lens || !out || at >= sizeof(lens->len))
+	if (!pi || !lens || at >= sizeof(lens->len) || !m)
 		return -1;
-	k.family = pi->family;
-	k.len = lens->len[at];
-	sl_mask_addr(k.addr, pi->src, k.len);
-	if (set == SL_FILT_SET_ALLOW) {
-		m = sl_inner(&sl_f_allow);
-		e = m ? bpf_map_lookup_elem(m, &k) : NULL;
-	} else if (set == SL_FILT_SET_DENY) {
-		m = sl_inner(&sl_f_deny);
-		e = m ? bpf_map_lookup_elem(m, &k) : NULL;
-	} else {
-		const struct sl_filt_rate_pval *r;
-
-		m = sl_inner(&sl_f_rate);
-		r = m ? bpf_map_lookup_elem(m, &k) : NULL;
-		if (r && r->id)
-			*out = *r;
-		e = (const struct sl_filt_pval *)r;
-	}
+	sl_pset_key(&k, pi, lens, at);
+	e = bpf_map_lookup_elem(m, &k);
 	return e ? (int)e->id : -1;
+}
+
+__noinline int
+sl_pset_probe_deny(const struct sl_pkt_info *pi, const struct sl_filt_lens *lens, __u32 at)
+{
+	struct sl_filt_pkey k = {};
+	const struct sl_filt_pval *e;
+	void *m = sl_inner(&sl_f_deny);
+
+	if (!pi || !lens || at >= sizeof(lens->len) || !m)
+		return -1;
+	sl_pset_key(&k, pi, lens, at);
+	e = bpf_map_lookup_elem(m, &k);
+	return e ? (int)e->id : -1;
+}
+
+__noinline int
+sl_pset_probe_rate(const struct sl_pkt_info *pi, const struct sl_filt_lens *lens, __u32 at,
+	struct sl_filt_rate_pval *out)
+{
+	struct sl_filt_pkey k = {};
+	const struct sl_filt_rate_pval *e;
+	void *m = sl_inner(&sl_f_rate);
+
+	if (!pi || !lens || !out || at >= sizeof(lens->len) || !m)
+		return -1;
+	sl_pset_key(&k, pi, lens, at);
+	e = bpf_map_lookup_elem(m, &k);
+	if (!e)
+		return -1;
+	if (e->id)
+		*out = *e;
+	return (int)e->id;
 }
 
 /*
@@ -225,8 +281,14 @@ sl_pset_match(__u32 set, const struct sl_filt_lens *lens, const struct sl_pkt_in
 
 		if (lo >= hi)
 			break;
-		mid = (lo + hi) >> 1;
-		r = sl_pset_probe(pi, lens, base + mid, set, out);
+		mid = (lo + hi - 1) >> 1;
+		/* @set is a constant at each use: one call remains */
+		if (set == SL_FILT_SET_ALLOW)
+			r = sl_pset_probe_allow(pi, lens, base + mid);
+		else if (set == SL_FILT_SET_DENY)
+			r = sl_pset_probe_deny(pi, lens, base + mid);
+		else
+			r = sl_pset_probe_rate(pi, lens, base + mid, out);
 		if (r < 0) {
 			hi = mid;
 		} else {

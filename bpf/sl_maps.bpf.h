@@ -105,6 +105,12 @@ struct sl_inner_hits {
 	__uint(key_size, sizeof(__u32));
 	__uint(value_size, sizeof(__u64));
 };
+struct sl_inner_hitbuf {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, sizeof(struct sl_filt_hitbuf));
+};
 struct sl_inner_drops {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, SL_FILT_DROPS_BYTES);
@@ -118,6 +124,7 @@ SL_OUTER(sl_f_scoped, struct sl_inner_scoped);
 SL_OUTER(sl_f_rate, struct sl_inner_rate);
 SL_OUTER(sl_f_state, struct sl_inner_state);
 SL_OUTER(sl_f_hits, struct sl_inner_hits);
+SL_OUTER(sl_f_hitbuf, struct sl_inner_hitbuf);
 SL_OUTER(sl_f_drops, struct sl_inner_drops);
 
 #elif defined(SL_BPF_DECAP)

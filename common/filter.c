@@ -48,6 +48,8 @@ const struct sl_fmap_def sl_fmap_defs[SL_FM_COUNT] = {
 	[SL_FM_SCOPED] = {SL_MAP_F_SCOPED, "scoped", BPF_MAP_TYPE_LPM_TRIE,
 		sizeof(struct sl_filt_key), sizeof(struct sl_filt_rule), SL_FILT_DENY_MAX,
 		BPF_F_NO_PREALLOC},
+	[SL_FM_HITBUF] = {SL_MAP_F_HITBUF, "hitbuf", BPF_MAP_TYPE_PERCPU_ARRAY, 4,
+		sizeof(struct sl_filt_hitbuf), 1, 0},
 };
 
 int
@@ -537,6 +539,23 @@ zero_hits(struct sl_filter *f, uint32_t first, uint32_t n)
 	}
 }
 
+/*
+ * Drop the CPUs' pending hits (struct sl_filt_hitbuf): they belong to the
+ * replaced lists' rules. A CPU adding hits meanwhile may lose a batch.
+ */
+static void
+zero_hitbuf(struct sl_filter *f)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	struct sl_filt_hitbuf *v;
+	__u32 zero = 0;
+
+	if (ncpu <= 0 || !(v = calloc((size_t)ncpu, sizeof(*v))))
+		return;
+	bpf_map_update_elem(f->fd[SL_FM_HITBUF], &zero, v, BPF_ANY);
+	free(v);
+}
+
 int
 sl_filter_apply(struct sl_filter *f, const struct sl_filter_cfg *cfg, unsigned parts, char *err,
 	size_t errlen)
@@ -604,6 +623,8 @@ built:
 		f->fd[m] = fresh[m];
 		fresh[m] = -1;
 	}
+	if (parts & (SL_FILTER_PART_ALLOW | SL_FILTER_PART_DENY | SL_FILTER_PART_RATE))
+		zero_hitbuf(f);
 	rc = 0;
 out:
 	for (int m = 0; m < SL_FM_COUNT; m++)

@@ -18,6 +18,7 @@ enum sl_fmap {
 	SL_FM_HITS,
 	SL_FM_DROPS,
 	SL_FM_SCOPED, /* replaced with SL_FM_DENY (SL_FILTER_PART_DENY) */
+	SL_FM_HITBUF,
 	SL_FM_COUNT,
 };
 

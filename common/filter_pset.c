@@ -174,7 +174,7 @@ sl_pset_build(const struct sl_pset_item *items, uint32_t n_items, uint32_t cap,
 		full.family = p->family;
 		memcpy(full.addr, p->addr, 16);
 		while (lo < hi) {
-			unsigned mid = (lo + hi) / 2;
+			unsigned mid = (lo + hi - 1) / 2;
 
 			if (mid == j)
 				break;

@@ -244,15 +244,33 @@ sl_filter_counters(struct sl_filter *f, struct sl_xdp_counter *out)
 int
 sl_filter_hits(struct sl_filter *f, uint32_t first, uint32_t n, uint64_t *out)
 {
+	int ncpu = libbpf_num_possible_cpus();
+	struct sl_filt_hitbuf *buf;
+	__u32 zero = 0;
+
 	if (first >= SL_FILT_HITS_MAX || n > SL_FILT_HITS_MAX - first)
 		return -ERANGE;
+	if (ncpu <= 0)
+		return ncpu < 0 ? ncpu : -EINVAL;
+	buf = calloc((size_t)ncpu, sizeof(*buf));
+	if (!buf)
+		return -ENOMEM;
 	for (uint32_t i = 0; i < n; i++) {
 		uint32_t id = first + i;
 
 		out[i] = 0;
-		if (bpf_map_lookup_elem(f->fd[SL_FM_HITS], &id, &out[i]) < 0)
-			return -errno;
+		if (bpf_map_lookup_elem(f->fd[SL_FM_HITS], &id, &out[i]) < 0) {
+			int e = -errno;
+			free(buf);
+			return e;
+		}
 	}
+	/* What the CPUs still hold in their buffers (sl_filt_hitbuf) */
+	if (bpf_map_lookup_elem(f->fd[SL_FM_HITBUF], &zero, buf) == 0)
+		for (int c = 0; c < ncpu; c++)
+			if (buf[c].id && buf[c].id - 1 >= first && buf[c].id - 1 - first < n)
+				out[buf[c].id - 1 - first] += buf[c].n;
+	free(buf);
 	return 0;
 }
 
@@ -272,6 +290,8 @@ sl_filter_reset_counters(struct sl_filter *f)
 		if (bpf_map_update_elem(f->fd[SL_FM_STATS], &i, zeros, BPF_ANY) < 0)
 			rc = -errno;
 	/* Hits: one plain array, zeroed by a fresh map swapped in would race; write zeros. */
+	if (rc == 0 && bpf_map_update_elem(f->fd[SL_FM_HITBUF], &(__u32){0}, zeros, BPF_ANY) < 0)
+		rc = -errno;
 	{
 		uint64_t zero = 0;
 		for (uint32_t i = 0; i < SL_FILT_HITS_MAX && rc == 0; i++)

@@ -136,6 +136,8 @@ _Static_assert(sizeof(struct sl_xdp_counter) == 16, "counter layout is shared wi
  * sl_f_state    LRU_HASH     (buckets)   token-bucket state, per source key / VIP
  * sl_f_hits     ARRAY        (hits)      packets per rule id (atomic adds: per-CPU copies
  *                                        of 266k counters cost 0.5 s to create)
+ * sl_f_hitbuf   PERCPU_ARRAY (hitbuf)    each CPU's pending hits of one rule: struct
+ *                                        sl_filt_hitbuf
  * sl_f_drops    RINGBUF      (drops)     a sample of recent drops
  */
 #define SL_MAP_F_CONF	"sl_f_conf"
@@ -145,6 +147,7 @@ _Static_assert(sizeof(struct sl_xdp_counter) == 16, "counter layout is shared wi
 #define SL_MAP_F_RATE	"sl_f_rate"
 #define SL_MAP_F_STATE	"sl_f_state"
 #define SL_MAP_F_HITS	"sl_f_hits"
+#define SL_MAP_F_HITBUF "sl_f_hitbuf"
 #define SL_MAP_F_DROPS	"sl_f_drops"
 
 #define SL_FILTER_PIN_ROOT "/sys/fs/bpf/sluice"
@@ -180,13 +183,15 @@ enum sl_filt_id_base {
  * for the sorted lengths L[0..n) of the packet's family,
  *
  *     lo = 0, hi = n
- *     while lo < hi:  mid = (lo + hi) / 2
+ *     while lo < hi:  mid = (lo + hi - 1) / 2     (the lower median)
  *         entry = lookup(L[mid], source masked to L[mid])
  *         if entry:  best = entry if entry.id;  lo = mid + 1   (go longer)
  *         else:      hi = mid                                   (go shorter)
  *
  * which is at most ceil(log2(n + 1)) lookups: 6 for IPv4, 8 for IPv6, one
- * for a list of /32s alone; a kernel LPM trie walks a node per bit of
+ * for a list of /32s alone. The lower median makes a miss, the common case
+ * (legitimate traffic against a denylist), cheaper: one lookup with two
+ * lengths, where the upper median takes two; a kernel LPM trie walks a node per bit of
  * divergence instead (17 or more at 100k prefixes), which measured 3x
  * slower than a hash lookup on this path (docs/benchmarks.md). For the
  * search to find a prefix P of length L[j], user space adds a *marker* (P
@@ -222,6 +227,20 @@ _Static_assert(sizeof(struct sl_filt_lens) == 164, "sl_filt_lens layout is share
 
 /* At most ceil(log2(129 + 1)) lookups per search. */
 #define SL_FILT_PSET_PROBES 8
+
+/*
+ * Hits are counted per CPU in a one-rule buffer and added to the shared
+ * sl_f_hits in batches: an atomic add on a line every CPU writes costs the
+ * cache-line transfer under a flood of hits on one rule, and 10 ns even on
+ * one CPU. The buffer goes to sl_f_hits when SL_FILT_HIT_BATCH hits are
+ * pending or another rule hits; readers add what is pending.
+ */
+struct sl_filt_hitbuf {
+	__u32 id; /* rule id + 1 of the pending hits, 0: none */
+	__u32 n;  /* pending hits */
+};
+_Static_assert(sizeof(struct sl_filt_hitbuf) == 8, "hit buffer layout is shared with BPF");
+#define SL_FILT_HIT_BATCH 64
 
 /* Bits of the LPM key in front of the source address: family, proto, port, dst. */
 #define SL_FILT_KEY_SCOPE_BITS 160

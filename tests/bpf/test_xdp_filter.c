@@ -359,6 +359,34 @@ START_TEST(test_filter_hits_and_drops)
 END_TEST
 
 /*
+ * Hits go through a per-CPU buffer flushed every SL_FILT_HIT_BATCH hits or
+ * when another rule hits: counts stay exact across flushes and switches,
+ * and replacing the list drops the pending ones.
+ */
+START_TEST(test_filter_hits_batched)
+{
+	struct sl_pb_spec s = {TCP(1, 80)};
+	uint64_t hits[2];
+	struct fenv e;
+
+	fenv_open(&e, false, DENY_24, NULL, false);
+	ck_assert_uint_eq(run_n(&e, "198.51.100.9", VIP4, s, SL_FILT_HIT_BATCH * 2 + 5, XDP_DROP),
+		SL_FILT_HIT_BATCH * 2 + 5);
+	ck_assert_uint_eq(
+		run_n(&e, "2001:db8:bad::9", VIP6, (struct sl_pb_spec){TCP(1, 443)}, 70, XDP_DROP),
+		70);
+	ck_assert_uint_eq(run_n(&e, "198.51.100.10", VIP4, s, 1, XDP_DROP), 1);
+	ck_assert_int_eq(sl_filter_hits(e.filter, SL_FILT_ID_DENY, 2, hits), 0);
+	ck_assert_uint_eq(hits[0], SL_FILT_HIT_BATCH * 2 + 6);
+	ck_assert_uint_eq(hits[1], 70);
+	ck_assert_int_eq(sl_filter_reset_counters(e.filter), 0);
+	ck_assert_int_eq(sl_filter_hits(e.filter, SL_FILT_ID_DENY, 2, hits), 0);
+	ck_assert_uint_eq(hits[0] + hits[1], 0);
+	fenv_close(&e);
+}
+END_TEST
+
+/*
  * A rule set replaced while the program runs: the new one applies at once,
  * and a refused one (bad prefix) leaves the old one in force.
  */
@@ -510,6 +538,7 @@ xdp_filter_suite(void)
 	tcase_add_test(tc, test_filter_rate_monitor);
 	tcase_add_test(tc, test_filter_syn_limit);
 	tcase_add_test(tc, test_filter_hits_and_drops);
+	tcase_add_test(tc, test_filter_hits_batched);
 	tcase_add_test(tc, test_filter_replace_and_refuse);
 	tcase_add_test(tc, test_filter_nested_prefixes);
 	tcase_add_test(tc, test_filter_100k_prefixes);

@@ -51,7 +51,7 @@ search(const struct set *s, uint8_t family, const uint8_t *addr, unsigned *probe
 
 	*probes = 0;
 	for (int i = 0; i < SL_FILT_PSET_PROBES && lo < hi; i++) {
-		unsigned mid = (lo + hi) / 2;
+		unsigned mid = (lo + hi - 1) / 2;
 		struct sl_pset_entry want, *e;
 
 		memset(&want, 0, sizeof(want));
