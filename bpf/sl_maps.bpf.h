@@ -37,6 +37,18 @@ struct {
 	__type(value, struct sl_vip_value);
 } sl_vips SEC(".maps");
 
+/* The token buckets' clock, per CPU: the fine clock as read in jiffy @jiffies. */
+struct sl_clock {
+	__u64 jiffies;
+	__u64 ticks;
+};
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct sl_clock);
+} sl_clock SEC(".maps");
+
 /*
  * The filter's state: outer maps of one slot each, whose inner maps live
  * pinned per interface and are plugged in by user space (the design is in

@@ -304,12 +304,21 @@ sl_frate_fill(struct sl_filt_rate *out, const struct sl_filter_rate *in)
 	sl_frate_derive(out);
 }
 
+/* The ticks a bucket of @burst at @rate holds, at least SL_TB_MIN_DEPTH_TICKS. */
+static uint64_t
+depth(uint64_t burst, uint64_t rate)
+{
+	uint64_t t = sl_tb_cost(burst, rate);
+
+	return t > SL_TB_MIN_DEPTH_TICKS ? t : SL_TB_MIN_DEPTH_TICKS;
+}
+
 void
 sl_frate_derive(struct sl_filt_rate *r)
 {
 	r->pkt_cost = r->pps ? sl_tb_cost(1, r->pps) : 0;
-	r->pkt_limit = r->pps ? sl_tb_cost(r->burst_pkts, r->pps) : 0;
-	r->byte_limit = r->bps ? sl_tb_cost(r->burst_bytes, r->bps) : 0;
+	r->pkt_limit = r->pps ? depth(r->burst_pkts, r->pps) : 0;
+	r->byte_limit = r->bps ? depth(r->burst_bytes, r->bps) : 0;
 }
 
 void

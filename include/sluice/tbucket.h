@@ -41,6 +41,15 @@
 /* Rates and depths are capped so that cost * SL_TB_TICKS_PER_S never overflows. */
 #define SL_TB_MAX_UNITS 1000000000ULL
 
+/*
+ * The XDP program's clock lags true time by less than a kernel tick (1/HZ,
+ * 10 ms at HZ=100, the lowest HZ; bpf/sl_filter.bpf.h, sl_now): a bucket
+ * shallower than that would fill for a whole tick without the clock
+ * moving, and cap its source below its rate. User space deepens every
+ * bucket to at least this much of its rate (docs/filter.md, "Clock").
+ */
+#define SL_TB_MIN_DEPTH_TICKS (20ULL * 1000 * 1000 * SL_TB_TICKS_PER_NS) /* 20 ms */
+
 /* Ticks that @units cost at @rate units per second (@rate != 0, @units <= SL_TB_MAX_UNITS). */
 SL_TB_INLINE __u64
 sl_tb_cost(__u64 units, __u64 rate)

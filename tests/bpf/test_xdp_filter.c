@@ -7,6 +7,8 @@
  * Then sequences: rate-limit and SYN-limit verdicts, rule hits, recent drops,
  * and a rule set replaced while the program runs.
  */
+#include <time.h>
+
 #include "front-env.h"
 
 #define TCP(sp, dp) .proto = IPPROTO_TCP, .sport = (sp), .dport = (dp)
@@ -263,6 +265,31 @@ START_TEST(test_filter_rate_limit)
 	ck_assert_uint_eq(run_n(&e, "203.0.113.1", VIP4, s, 3, XDP_REDIRECT), 3);
 	ck_assert_uint_eq(run_n(&e, "203.0.113.2", VIP4, s, 5, XDP_REDIRECT), 2);
 	ck_assert_uint_eq(run_n(&e, "203.0.114.2", VIP4, s, 5, XDP_REDIRECT), 5);
+	fenv_close(&e);
+}
+END_TEST
+
+/*
+ * The buckets' clock moves once per kernel tick, so a bucket shallower than
+ * SL_TB_MIN_DEPTH_TICKS (20 ms) is deepened to that: at 1000 pps with a
+ * depth of 1, back-to-back packets pass 20 at once, plus what the time the
+ * loop took refills (and up to 10 ms of clock lag), not 1.
+ */
+START_TEST(test_filter_rate_min_depth)
+{
+	static const char *rules = "{\"rate_limit\": {\"pps\": 1000, \"burst_packets\": 1}}";
+	struct sl_pb_spec s = {TCP(1000, 80)};
+	struct timespec t0, t1;
+	uint64_t ms, got;
+	struct fenv e;
+
+	fenv_open(&e, false, rules, NULL, false);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	got = run_n(&e, "203.0.113.1", VIP4, s, 200, XDP_REDIRECT);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ms = (uint64_t)((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000) + 1;
+	ck_assert_uint_ge(got, 20);
+	ck_assert_uint_le(got, 20 + ms + 10 + 1);
 	fenv_close(&e);
 }
 END_TEST
@@ -534,6 +561,7 @@ xdp_filter_suite(void)
 	tcase_add_loop_test(
 		tc, test_filter_fixtures, 0, (int)(sizeof(fixtures) / sizeof(fixtures[0])));
 	tcase_add_test(tc, test_filter_rate_limit);
+	tcase_add_test(tc, test_filter_rate_min_depth);
 	tcase_add_test(tc, test_filter_rate_bytes_and_override);
 	tcase_add_test(tc, test_filter_rate_monitor);
 	tcase_add_test(tc, test_filter_syn_limit);
