@@ -516,6 +516,35 @@ sl_filter_src(struct sl_fctx *f, const struct sl_pkt_info *pi, __u32 *rule)
 }
 
 /*
+ * The SYN limit of VIP service (@pi's destination, @port): its own (the
+ * address and port, else the address's all-ports entry) or the default.
+ * @return the limit (pps 0: none), its id in *@id (0: the default's).
+ */
+static __always_inline const struct sl_filt_rate *
+sl_syn_limit(struct sl_fctx *f, const struct sl_pkt_info *pi, __u16 port, __u32 *id)
+{
+	struct sl_filt_syn_key k = {};
+	const struct sl_filt_syn_rule *r;
+	void *m;
+
+	*id = 0;
+	if (!(f->conf->flags & SL_FILT_HAS_SYN_OVR) || !(m = sl_inner(&sl_f_syn)))
+		return &f->conf->syn;
+	k.family = pi->family;
+	k.port = port;
+	__builtin_memcpy(k.addr, pi->dst, 16);
+	r = bpf_map_lookup_elem(m, &k);
+	if (!r && port) {
+		k.port = 0;
+		r = bpf_map_lookup_elem(m, &k);
+	}
+	if (!r)
+		return &f->conf->syn;
+	*id = r->id;
+	return &r->rate;
+}
+
+/*
  * The per-VIP SYN limit for a TCP SYN (no ACK) to VIP service (@addr, @proto,
  * @port). @return 1 if over the limit (monitor mode: counted, 0).
  */
@@ -523,20 +552,27 @@ static __always_inline int
 sl_syn_over(struct sl_fctx *f, const struct sl_pkt_info *pi, __u16 port)
 {
 	struct sl_filt_bucket_key bk = {};
+	const struct sl_filt_rate *lim;
 	struct sl_filt_bucket *b;
+	__u32 id;
 
-	if (!f->conf || f->conf->syn.pps == 0 || pi->proto != IPPROTO_TCP ||
+	if (!f->conf || (f->conf->syn.pps == 0 && !(f->conf->flags & SL_FILT_HAS_SYN_OVR)) ||
+		pi->proto != IPPROTO_TCP ||
 		(pi->tcp_flags & (SL_TCP_SYN | SL_TCP_ACK)) != SL_TCP_SYN)
+		return 0;
+	lim = sl_syn_limit(f, pi, port, &id);
+	if (lim->pps == 0)
 		return 0;
 	bk.kind = SL_FILT_BUCKET_SYN;
 	bk.family = pi->family;
 	bk.proto = pi->proto;
 	bk.port = port;
+	bk.rule = id;
 	__builtin_memcpy(bk.addr, pi->dst, 16);
 	b = sl_bucket(f, &bk);
 	if (!b)
 		return 0;
-	if (sl_tb_take(f, &b->tat_pkts, f->conf->syn.pkt_cost, f->conf->syn.pkt_limit))
+	if (sl_tb_take(f, &b->tat_pkts, lim->pkt_cost, lim->pkt_limit))
 		return 0;
 	if (!(f->conf->flags & SL_FILT_SYN_MONITOR))
 		return 1;

@@ -105,6 +105,13 @@ struct sl_inner_rate {
 	__uint(key_size, sizeof(struct sl_filt_pkey));
 	__uint(value_size, sizeof(struct sl_filt_rate_pval));
 };
+struct sl_inner_syn {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, SL_FILT_SYN_MAX);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(key_size, sizeof(struct sl_filt_syn_key));
+	__uint(value_size, sizeof(struct sl_filt_syn_rule));
+};
 struct sl_inner_state {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, SL_FILT_BUCKETS_MAX);
@@ -134,6 +141,7 @@ SL_OUTER(sl_f_allow, struct sl_inner_allow);
 SL_OUTER(sl_f_deny, struct sl_inner_deny);
 SL_OUTER(sl_f_scoped, struct sl_inner_scoped);
 SL_OUTER(sl_f_rate, struct sl_inner_rate);
+SL_OUTER(sl_f_syn, struct sl_inner_syn);
 SL_OUTER(sl_f_state, struct sl_inner_state);
 SL_OUTER(sl_f_hits, struct sl_inner_hits);
 SL_OUTER(sl_f_hitbuf, struct sl_inner_hitbuf);

@@ -50,6 +50,8 @@ const struct sl_fmap_def sl_fmap_defs[SL_FM_COUNT] = {
 		BPF_F_NO_PREALLOC},
 	[SL_FM_HITBUF] = {SL_MAP_F_HITBUF, "hitbuf", BPF_MAP_TYPE_PERCPU_ARRAY, 4,
 		sizeof(struct sl_filt_hitbuf), 1, 0},
+	[SL_FM_SYN] = {SL_MAP_F_SYN, "syn", BPF_MAP_TYPE_HASH, sizeof(struct sl_filt_syn_key),
+		sizeof(struct sl_filt_syn_rule), SL_FILT_SYN_MAX, BPF_F_NO_PREALLOC},
 };
 
 int
@@ -499,6 +501,30 @@ build_scoped(const struct sl_filter_cfg *cfg)
 }
 
 static int
+build_syn(const struct sl_filter_cfg *cfg)
+{
+	int fd = sl_fmap_create(SL_FM_SYN);
+
+	for (uint32_t i = 0; fd >= 0 && i < cfg->n_syn_ovr; i++) {
+		const struct sl_filter_syn_ovr *o = &cfg->syn_ovr[i];
+		struct sl_filt_syn_rule r = {.id = i + 1};
+		struct sl_filt_syn_key k;
+
+		memset(&k, 0, sizeof(k));
+		k.family = o->family;
+		k.port = htons(o->port);
+		memcpy(k.addr, o->addr, 16);
+		sl_fsyn_fill(&r.rate, o->pps, o->burst);
+		if (bpf_map_update_elem(fd, &k, &r, BPF_NOEXIST) < 0) {
+			int e = -errno;
+			close(fd);
+			return e;
+		}
+	}
+	return fd;
+}
+
+static int
 build_conf(const struct sl_filter_cfg *cfg)
 {
 	int fd = sl_fmap_create(SL_FM_CONF);
@@ -562,7 +588,7 @@ sl_filter_apply(struct sl_filter *f, const struct sl_filter_cfg *cfg, unsigned p
 {
 	/* Swap order: the lists first, then the conf that says which lists are in use. */
 	static const enum sl_fmap order[] = {
-		SL_FM_ALLOW, SL_FM_DENY, SL_FM_SCOPED, SL_FM_RATE, SL_FM_CONF};
+		SL_FM_ALLOW, SL_FM_DENY, SL_FM_SCOPED, SL_FM_RATE, SL_FM_SYN, SL_FM_CONF};
 	int fresh[SL_FM_COUNT];
 	__u32 zero = 0;
 	int rc;
@@ -586,6 +612,8 @@ sl_filter_apply(struct sl_filter *f, const struct sl_filter_cfg *cfg, unsigned p
 		goto built;
 	if ((parts & SL_FILTER_PART_RATE) && (rc = fresh[SL_FM_RATE] = build_set(SL_FM_RATE,
 						      SL_FILT_SET_RATE, cfg, err, errlen)) < 0)
+		goto built;
+	if ((parts & SL_FILTER_PART_SYN) && (rc = fresh[SL_FM_SYN] = build_syn(cfg)) < 0)
 		goto built;
 	rc = fresh[SL_FM_CONF] = build_conf(cfg);
 built:

@@ -19,6 +19,7 @@ enum sl_fmap {
 	SL_FM_DROPS,
 	SL_FM_SCOPED, /* replaced with SL_FM_DENY (SL_FILTER_PART_DENY) */
 	SL_FM_HITBUF,
+	SL_FM_SYN, /* replaced with SL_FILTER_PART_SYN */
 	SL_FM_COUNT,
 };
 
@@ -72,6 +73,8 @@ int sl_pset_build(const struct sl_pset_item *items, uint32_t n_items, uint32_t c
 void sl_fconf_from_cfg(struct sl_filt_conf *c, const struct sl_filter_cfg *cfg);
 /* @in with its default depths filled in, and the derived costs. */
 void sl_frate_fill(struct sl_filt_rate *out, const struct sl_filter_rate *in);
+/* A SYN limit of @pps and @burst (0: the default depth) with its derived costs. */
+void sl_fsyn_fill(struct sl_filt_rate *out, uint64_t pps, uint64_t burst);
 /* The derived fields of @r (pkt_cost, pkt_limit, byte_limit) from its rates and depths. */
 void sl_frate_derive(struct sl_filt_rate *r);
 

@@ -133,6 +133,26 @@ put_rate(void *ctx, const void *key, const void *v)
 		r->cfg->n_rate_ovr = (uint32_t)i + 1;
 }
 
+static void
+put_syn(void *ctx, const void *key, const void *v)
+{
+	const struct sl_filt_syn_rule *rule = v;
+	const struct sl_filt_syn_key *k = key;
+	struct rd *r = ctx;
+	struct sl_filter_syn_ovr *o;
+
+	if (rule->id == 0 || rule->id > r->max)
+		return;
+	o = &r->cfg->syn_ovr[rule->id - 1];
+	o->family = k->family;
+	memcpy(o->addr, k->addr, 16);
+	o->port = ntohs(k->port);
+	o->pps = rule->rate.pps;
+	o->burst = rule->rate.burst_pkts;
+	if (rule->id > r->cfg->n_syn_ovr)
+		r->cfg->n_syn_ovr = rule->id;
+}
+
 /*
  * Ids are positions; duplicates in the applied set kept the first id, so a
  * list read back has no holes only if it had no duplicates: holes (zeroed
@@ -181,7 +201,8 @@ sl_filter_get(struct sl_filter *f, struct sl_filter_cfg *cfg)
 	cfg->allow = calloc(SL_FILT_ALLOW_MAX, sizeof(*cfg->allow));
 	cfg->deny = calloc(SL_FILT_DENY_MAX, sizeof(*cfg->deny));
 	cfg->rate_ovr = calloc(SL_FILT_RATE_MAX, sizeof(*cfg->rate_ovr));
-	if (!cfg->allow || !cfg->deny || !cfg->rate_ovr) {
+	cfg->syn_ovr = calloc(SL_FILT_SYN_MAX, sizeof(*cfg->syn_ovr));
+	if (!cfg->allow || !cfg->deny || !cfg->rate_ovr || !cfg->syn_ovr) {
 		sl_filter_cfg_free(cfg);
 		return -ENOMEM;
 	}
@@ -202,6 +223,12 @@ sl_filter_get(struct sl_filter *f, struct sl_filter_cfg *cfg)
 	if ((rc = walk(f->fd[SL_FM_RATE], sizeof(struct sl_filt_pkey),
 		     sizeof(struct sl_filt_rate_pval), put_rate, &r)) < 0)
 		goto fail;
+	r.max = SL_FILT_SYN_MAX;
+	if ((rc = walk(f->fd[SL_FM_SYN], sizeof(struct sl_filt_syn_key),
+		     sizeof(struct sl_filt_syn_rule), put_syn, &r)) < 0)
+		goto fail;
+	cfg->n_syn_ovr = squeeze(cfg->syn_ovr, cfg->n_syn_ovr, sizeof(*cfg->syn_ovr),
+		offsetof(struct sl_filter_syn_ovr, family));
 	cfg->n_allow = squeeze(cfg->allow, cfg->n_allow, sizeof(*cfg->allow),
 		offsetof(struct sl_filter_prefix, family));
 	cfg->n_deny = squeeze(cfg->deny, cfg->n_deny, sizeof(*cfg->deny),

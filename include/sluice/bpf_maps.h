@@ -133,6 +133,7 @@ _Static_assert(sizeof(struct sl_xdp_counter) == 16, "counter layout is shared wi
  * sl_f_deny     HASH         (deny)      prefix set: sources dropped (global rules)
  * sl_f_scoped   LPM_TRIE     (scoped)    deny rules scoped to a destination
  * sl_f_rate     HASH         (rate)      prefix set: rate-limit overrides with their limits
+ * sl_f_syn      HASH         (syn)       per-VIP SYN limits
  * sl_f_state    LRU_HASH     (buckets)   token-bucket state, per source key / VIP
  * sl_f_hits     ARRAY        (hits)      packets per rule id (atomic adds: per-CPU copies
  *                                        of 266k counters cost 0.5 s to create)
@@ -145,6 +146,7 @@ _Static_assert(sizeof(struct sl_xdp_counter) == 16, "counter layout is shared wi
 #define SL_MAP_F_DENY	"sl_f_deny"
 #define SL_MAP_F_SCOPED "sl_f_scoped"
 #define SL_MAP_F_RATE	"sl_f_rate"
+#define SL_MAP_F_SYN	"sl_f_syn"
 #define SL_MAP_F_STATE	"sl_f_state"
 #define SL_MAP_F_HITS	"sl_f_hits"
 #define SL_MAP_F_HITBUF "sl_f_hitbuf"
@@ -156,6 +158,7 @@ _Static_assert(sizeof(struct sl_xdp_counter) == 16, "counter layout is shared wi
 #define SL_FILT_ALLOW_MAX   65536
 #define SL_FILT_DENY_MAX    262144 /* >= 100k prefixes of mixed lengths, IPv4 and IPv6 together */
 #define SL_FILT_RATE_MAX    4096   /* rate-limit overrides */
+#define SL_FILT_SYN_MAX	    4096   /* per-VIP SYN limits */
 #define SL_FILT_BUCKETS_MAX 262144 /* LRU: a random-source flood evicts the stalest buckets */
 #define SL_FILT_DROPS_BYTES (256 * 1024) /* ring buffer of recent drops */
 /* A prefix set holds its prefixes and the search's markers: room for one marker each. */
@@ -307,6 +310,23 @@ struct sl_filt_rate_pval {
 _Static_assert(
 	sizeof(struct sl_filt_rate_pval) == 72, "sl_filt_rate_pval layout is shared with BPF");
 
+/* Key of the per-VIP SYN limits: a VIP address, and its port or 0 for all its ports. */
+struct sl_filt_syn_key {
+	__u8 family; /* 4 or 6 */
+	__u8 pad;    /* 0 */
+	__u16 port;  /* network order; 0: every port of the address without its own entry */
+	__u8 addr[16] __attribute__((aligned(4)));
+};
+_Static_assert(sizeof(struct sl_filt_syn_key) == 20, "sl_filt_syn_key layout is shared with BPF");
+
+/* Value of the per-VIP SYN limits; rate.pps 0 exempts the VIP from the default limit. */
+struct sl_filt_syn_rule {
+	__u32 id; /* 1 + the override's position: keeps its buckets apart from the default's */
+	__u32 pad;
+	struct sl_filt_rate rate; /* pps, burst_pkts and their derived costs */
+};
+_Static_assert(sizeof(struct sl_filt_syn_rule) == 64, "sl_filt_syn_rule layout is shared with BPF");
+
 enum sl_filt_flag {
 	SL_FILT_DENY_MONITOR = 1 << 0, /* denylist: count would-drops, pass */
 	SL_FILT_RATE_MONITOR = 1 << 1, /* rate limits: count would-drops, pass */
@@ -316,6 +336,7 @@ enum sl_filt_flag {
 	SL_FILT_HAS_SCOPED = 1 << 5,   /* the denylist has rules scoped to a destination */
 	SL_FILT_HAS_RATE = 1 << 6,     /* a default rate or overrides exist */
 	SL_FILT_HAS_RATE_OVR = 1 << 7, /* the override set is not empty */
+	SL_FILT_HAS_SYN_OVR = 1 << 8,  /* per-VIP SYN limits exist */
 };
 
 /* The prefix sets, in the order of sl_filt_conf.lens[]. */
@@ -334,7 +355,7 @@ struct sl_filt_conf {
 	__u8 sample_shift;  /* recent drops: 1 in 2^n drops per CPU goes to the ring (0 = all) */
 	__u8 pad;	    /* 0 */
 	struct sl_filt_rate rate; /* default per-source limit (all zero: none) */
-	struct sl_filt_rate syn;  /* per-VIP TCP SYN limit: pps and burst_pkts (0: none) */
+	struct sl_filt_rate syn;  /* default per-VIP TCP SYN limit: pps and burst_pkts (0: none) */
 	struct sl_filt_lens lens[SL_FILT_SETS]; /* the prefix lengths of each set */
 	__u8 pad2[4];				/* 0 */
 };
@@ -353,7 +374,7 @@ struct sl_filt_bucket_key {
 	__u8 proto;  /* SYN: the VIP's protocol */
 	__u16 port;  /* SYN: the VIP's port, network order */
 	__u16 pad;   /* 0 */
-	__u32 rule;  /* the override's rule id, 0 for the default limit */
+	__u32 rule;  /* the override's rule id (per-VIP SYN: its id), 0 for the default limit */
 	__u8 addr[16] __attribute__((aligned(4)));
 };
 _Static_assert(sizeof(struct sl_filt_bucket_key) == 28, "bucket key layout is shared with BPF");

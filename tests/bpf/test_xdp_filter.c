@@ -348,6 +348,63 @@ START_TEST(test_filter_syn_limit)
 }
 END_TEST
 
+/*
+ * Per-VIP SYN limits: a VIP's own limit replaces the default, an all-ports
+ * entry covers the address's services without their own, pps 0 exempts; the
+ * limits read back as applied. Standalone: by destination address and port.
+ */
+START_TEST(test_filter_syn_per_vip)
+{
+	static const char *own = "{\"syn_limit\": {\"pps\": 1, \"burst\": 3, \"overrides\": "
+				 "[{\"vip\": \"2001:db8::10\", \"port\": 443, \"pps\": 1, "
+				 "\"burst\": 1}]}}";
+	static const char *all_ports = "{\"syn_limit\": {\"overrides\": [{\"vip\": "
+				       "\"192.0.2.10\", \"pps\": 1, \"burst\": 2}]}}";
+	static const char *exempt = "{\"syn_limit\": {\"pps\": 1, \"burst\": 3, \"overrides\": "
+				    "[{\"vip\": \"192.0.2.10\", \"port\": 80, \"pps\": 0}, "
+				    "{\"vip\": \"192.0.2.10\", \"pps\": 1, \"burst\": 1}]}}";
+	static const char *standalone = "{\"syn_limit\": {\"overrides\": [{\"vip\": "
+					"\"203.0.113.5\", \"port\": 22, \"pps\": 1, "
+					"\"burst\": 2}]}}";
+	struct sl_pb_spec syn = {TCP(1000, 80), .tcp_flags = 0x02};
+	struct sl_pb_spec syn6 = {TCP(1000, 443), .tcp_flags = 0x02};
+	struct sl_pb_spec ssh = {TCP(1000, 22), .tcp_flags = 0x02};
+	struct sl_pb_spec ssh2 = {TCP(1000, 23), .tcp_flags = 0x02};
+	struct sl_filter_cfg cfg;
+	struct fenv e;
+
+	fenv_open(&e, false, own, NULL, false);
+	ck_assert_uint_eq(run_n(&e, "203.0.113.1", VIP4, syn, 5, XDP_REDIRECT), 3);
+	ck_assert_uint_eq(run_n(&e, "2001:db8:c::1", VIP6, syn6, 4, XDP_REDIRECT), 1);
+	ck_assert_uint_eq(bt_counter(e.stats_fd, SL_XDP_DROP_SYN).packets, 2 + 3);
+	ck_assert_int_eq(sl_filter_get(e.filter, &cfg), 0);
+	ck_assert_uint_eq(cfg.n_syn_ovr, 1);
+	ck_assert_uint_eq(cfg.syn_ovr[0].family, 6);
+	ck_assert_uint_eq(cfg.syn_ovr[0].port, 443);
+	ck_assert_uint_eq(cfg.syn_ovr[0].burst, 1);
+	ck_assert_uint_eq(cfg.syn_pps, 1);
+	sl_filter_cfg_free(&cfg);
+	fenv_close(&e);
+
+	/* no default: only the VIP with an entry is limited (all its ports) */
+	fenv_open(&e, false, all_ports, NULL, false);
+	ck_assert_uint_eq(run_n(&e, "203.0.113.1", VIP4, syn, 5, XDP_REDIRECT), 2);
+	ck_assert_uint_eq(run_n(&e, "2001:db8:c::1", VIP6, syn6, 5, XDP_REDIRECT), 5);
+	fenv_close(&e);
+
+	/* the exact entry (pps 0: exempt) wins over the address's all-ports one */
+	fenv_open(&e, false, exempt, NULL, false);
+	ck_assert_uint_eq(run_n(&e, "203.0.113.1", VIP4, syn, 6, XDP_REDIRECT), 6);
+	ck_assert_uint_eq(run_n(&e, "2001:db8:c::1", VIP6, syn6, 5, XDP_REDIRECT), 3);
+	fenv_close(&e);
+
+	fenv_open(&e, true, standalone, NULL, false);
+	ck_assert_uint_eq(run_n(&e, "198.51.100.1", "203.0.113.5", ssh, 5, XDP_PASS), 2);
+	ck_assert_uint_eq(run_n(&e, "198.51.100.1", "203.0.113.5", ssh2, 5, XDP_PASS), 5);
+	fenv_close(&e);
+}
+END_TEST
+
 static int
 collect(const struct sl_filt_drop_event *ev, void *ctx)
 {
@@ -565,6 +622,7 @@ xdp_filter_suite(void)
 	tcase_add_test(tc, test_filter_rate_bytes_and_override);
 	tcase_add_test(tc, test_filter_rate_monitor);
 	tcase_add_test(tc, test_filter_syn_limit);
+	tcase_add_test(tc, test_filter_syn_per_vip);
 	tcase_add_test(tc, test_filter_hits_and_drops);
 	tcase_add_test(tc, test_filter_hits_batched);
 	tcase_add_test(tc, test_filter_replace_and_refuse);
