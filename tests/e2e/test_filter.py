@@ -152,3 +152,26 @@ def test_rules_survive_restart(lb):
     assert stats(lb)["drop_deny"] - s0.get("drop_deny", 0) == 50
     rc, code, _ = curl(lb.ns["cl"], f"http://{topo.VIP4}/after-restart", topo.CLIENT4[0])
     assert rc == 0 and code == 200
+
+
+def test_syn_limit_per_vip(lb):
+    """A VIP's own SYN limit set with the CLI drops the SYNs over it, and goes away again."""
+    sluice_filter(lb, "syn", "lb0", "--vip", topo.VIP4, "--port", "80", "--pps", "5",
+                  "--burst", "5")
+    _, shown = sluice_filter(lb, "show", "lb0")
+    assert shown["syn_limit"]["overrides"] == [
+        {"vip": topo.VIP4, "port": 80, "pps": 5, "burst": 5}], shown
+    rc, out = sluice_filter(lb, "syn", "lb0", "--vip", "not-an-address", "--pps", "1",
+                            check=False)
+    assert rc == 2 and "--vip" in out.get("error", ""), out
+    s0 = stats(lb)
+    f = frame("198.51.100.77", topo.VIP4, TCP(sport=2000, dport=80, flags="S"))
+    p = topo.run([sys.executable, "-c", SENDER], ns=lb.ns["at"], input=f"{f.hex()} 50 0\n")
+    window = float(p.stdout.split()[0])
+    time.sleep(0.2)
+    dropped = stats(lb)["drop_syn"] - s0.get("drop_syn", 0)
+    # 5 at once, then 5 per second while the 50 frames went out
+    assert 50 - 5 - 5 * window - 1 <= dropped <= 45, (dropped, window)
+    sluice_filter(lb, "syn", "lb0", "--vip", topo.VIP4, "--port", "80", "--remove")
+    _, shown = sluice_filter(lb, "show", "lb0")
+    assert shown["syn_limit"]["overrides"] == [], shown
