@@ -329,12 +329,18 @@ START_TEST(test_filter_rate_monitor)
 }
 END_TEST
 
-/* SYN limit per VIP: SYNs over the VIP's budget dropped whatever their source; ACKs not. */
+/*
+ * SYN limit per VIP: SYNs over the VIP's budget dropped whatever their
+ * source; ACKs and SYN-ACKs not. Monitor mode counts and passes.
+ */
 START_TEST(test_filter_syn_limit)
 {
 	static const char *rules = "{\"syn_limit\": {\"pps\": 1, \"burst\": 3}}";
+	static const char *monitor =
+		"{\"syn_limit\": {\"mode\": \"monitor\", \"pps\": 1, \"burst\": 3}}";
 	struct sl_pb_spec syn = {TCP(1000, 80), .tcp_flags = 0x02};
 	struct sl_pb_spec ack = {TCP(1000, 80), .tcp_flags = 0x10};
+	struct sl_pb_spec synack = {TCP(1000, 80), .tcp_flags = 0x12};
 	struct sl_pb_spec syn6 = {TCP(1000, 443), .tcp_flags = 0x02};
 	struct fenv e;
 
@@ -343,7 +349,56 @@ START_TEST(test_filter_syn_limit)
 	ck_assert_uint_eq(run_n(&e, "203.0.113.2", VIP4, syn, 4, XDP_REDIRECT), 1);
 	ck_assert_uint_eq(bt_counter(e.stats_fd, SL_XDP_DROP_SYN).packets, 3);
 	ck_assert_uint_eq(run_n(&e, "203.0.113.2", VIP4, ack, 4, XDP_REDIRECT), 4);
+	ck_assert_uint_eq(run_n(&e, "203.0.113.2", VIP4, synack, 4, XDP_REDIRECT), 4);
 	ck_assert_uint_eq(run_n(&e, "2001:db8:c::1", VIP6, syn6, 4, XDP_REDIRECT), 3);
+	ck_assert_uint_eq(bt_counter(e.stats_fd, SL_XDP_DROP_SYN).packets, 3 + 1);
+	fenv_close(&e);
+
+	/* monitor mode: every SYN goes on, the would-drops are counted */
+	fenv_open(&e, false, monitor, NULL, false);
+	ck_assert_uint_eq(run_n(&e, "203.0.113.1", VIP4, syn, 5, XDP_REDIRECT), 5);
+	ck_assert_uint_eq(bt_counter(e.stats_fd, SL_XDP_MON_SYN).packets, 2);
+	ck_assert_uint_eq(bt_counter(e.stats_fd, SL_XDP_DROP_SYN).packets, 0);
+	fenv_close(&e);
+}
+END_TEST
+
+/* An override's key prefix: its sources share a bucket per /24, not per address. */
+START_TEST(test_filter_rate_override_key)
+{
+	static const char *rules =
+		"{\"rate_limit\": {\"overrides\": [{\"prefix\": \"203.0.0.0/16\", "
+		"\"key_prefix\": 24, \"pps\": 1, \"burst_packets\": 3}]}}";
+	struct sl_pb_spec s = {TCP(1000, 80)};
+	struct fenv e;
+
+	fenv_open(&e, false, rules, NULL, false);
+	ck_assert_uint_eq(run_n(&e, "203.0.113.1", VIP4, s, 2, XDP_REDIRECT), 2);
+	ck_assert_uint_eq(run_n(&e, "203.0.113.2", VIP4, s, 3, XDP_REDIRECT), 1);
+	ck_assert_uint_eq(run_n(&e, "203.0.114.2", VIP4, s, 4, XDP_REDIRECT), 3);
+	ck_assert_uint_eq(run_n(&e, "198.51.100.1", VIP4, s, 10, XDP_REDIRECT), 10);
+	fenv_close(&e);
+}
+END_TEST
+
+/*
+ * The buckets' clock moves on: a bucket emptied at once passes again after
+ * a pause (at 100 pps its 20 ms depth holds 2). A clock stuck at its first
+ * read would refuse everything after the first burst.
+ */
+START_TEST(test_filter_clock_moves)
+{
+	static const char *rules = "{\"rate_limit\": {\"pps\": 100, \"burst_packets\": 1}}";
+	struct sl_pb_spec s = {TCP(1000, 80)};
+	struct timespec pause = {0, 150 * 1000 * 1000};
+	struct fenv e;
+
+	fenv_open(&e, false, rules, NULL, false);
+	ck_assert_uint_ge(run_n(&e, "203.0.113.1", VIP4, s, 10, XDP_REDIRECT), 2);
+	for (int i = 0; i < 3; i++) {
+		nanosleep(&pause, NULL);
+		ck_assert_uint_ge(run_n(&e, "203.0.113.1", VIP4, s, 10, XDP_REDIRECT), 1);
+	}
 	fenv_close(&e);
 }
 END_TEST
@@ -621,6 +676,8 @@ xdp_filter_suite(void)
 	tcase_add_test(tc, test_filter_rate_min_depth);
 	tcase_add_test(tc, test_filter_rate_bytes_and_override);
 	tcase_add_test(tc, test_filter_rate_monitor);
+	tcase_add_test(tc, test_filter_rate_override_key);
+	tcase_add_test(tc, test_filter_clock_moves);
 	tcase_add_test(tc, test_filter_syn_limit);
 	tcase_add_test(tc, test_filter_syn_per_vip);
 	tcase_add_test(tc, test_filter_hits_and_drops);
