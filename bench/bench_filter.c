@@ -16,6 +16,8 @@
 #include <getopt.h>
 #include <linux/bpf.h>
 #include <netinet/in.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -226,6 +228,64 @@ run(int prog_fd, const uint8_t *frame, size_t len, unsigned repeat, uint32_t *re
 	return 0;
 }
 
+struct cpu_job {
+	int prog_fd, cpu, rc;
+	const uint8_t *frame;
+	size_t len;
+	unsigned repeat;
+	uint32_t retval, ns;
+};
+
+static void *
+cpu_job(void *p)
+{
+	struct cpu_job *j = p;
+	struct sample s = {0};
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(j->cpu, &set);
+	j->rc = -pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+	if (j->rc == 0)
+		j->rc = run(j->prog_fd, j->frame, j->len, j->repeat, &j->retval, &s);
+	j->ns = s.ns;
+	return NULL;
+}
+
+/*
+ * run() on CPUs 0 and 1 at once, a thread each pinned to its CPU (@ncpu 1:
+ * run() here). *@s gets the mean of the CPUs' figures.
+ */
+static int
+run_on(unsigned ncpu, int prog_fd, const uint8_t *frame, size_t len, unsigned repeat,
+	uint32_t *retval, struct sample *s)
+{
+	struct cpu_job j[2];
+	pthread_t th[2];
+	int rc = 0;
+
+	if (ncpu <= 1)
+		return run(prog_fd, frame, len, repeat, retval, s);
+	for (int i = 0; i < 2; i++) {
+		j[i] = (struct cpu_job){
+			.prog_fd = prog_fd, .cpu = i, .frame = frame, .len = len, .repeat = repeat};
+		if (pthread_create(&th[i], NULL, cpu_job, &j[i]) != 0) {
+			for (int k = 0; k < i; k++)
+				pthread_join(th[k], NULL);
+			return -EAGAIN;
+		}
+	}
+	for (int i = 0; i < 2; i++) {
+		pthread_join(th[i], NULL);
+		if (j[i].rc < 0)
+			rc = j[i].rc;
+	}
+	*retval = j[0].retval;
+	if (s)
+		s->ns = (j[0].ns + j[1].ns + 1) / 2;
+	return rc;
+}
+
 static int
 cmp_double(const void *a, const void *b)
 {
@@ -264,7 +324,7 @@ our_count(struct bf_ours *o, unsigned idx)
 
 static int
 run_case(const struct bf_case *c, struct bf_ours *ours, const struct bf_opts *opt, double ghz,
-	json_t *out)
+	unsigned ncpu, json_t *out)
 {
 	struct sample a[64], b[64];
 	struct sl_filter_cfg cfg;
@@ -314,20 +374,21 @@ run_case(const struct bf_case *c, struct bf_ours *ours, const struct bf_opts *op
 	runs = 1;
 
 	/* Warm up both, then interleave: A B, B A, A B, ... */
-	if ((rc = run(our_fd, frame, (size_t)len, opt->repeat / 4 + 1, &rv, NULL)) < 0 ||
-		(rc = run(ref.prog_fd, frame, (size_t)len, opt->repeat / 4 + 1, &rv, NULL)) < 0)
+	if ((rc = run_on(ncpu, our_fd, frame, (size_t)len, opt->repeat / 4 + 1, &rv, NULL)) < 0 ||
+		(rc = run_on(ncpu, ref.prog_fd, frame, (size_t)len, opt->repeat / 4 + 1, &rv,
+			 NULL)) < 0)
 		goto out;
-	runs += opt->repeat / 4 + 1;
+	runs += (uint64_t)ncpu * (opt->repeat / 4 + 1);
 	for (unsigned r = 0; r < opt->rounds; r++) {
 		for (int k = 0; k < 2; k++) {
 			bool mine = (k == 0) == (r % 2 == 0);
 
-			rc = run(mine ? our_fd : ref.prog_fd, frame, (size_t)len, opt->repeat, &rv,
-				mine ? &a[r] : &b[r]);
+			rc = run_on(ncpu, mine ? our_fd : ref.prog_fd, frame, (size_t)len,
+				opt->repeat, &rv, mine ? &a[r] : &b[r]);
 			if (rc < 0)
 				goto out;
 		}
-		runs += opt->repeat;
+		runs += (uint64_t)ncpu * opt->repeat;
 	}
 	if (our_count(ours, c->want_stat) != runs) {
 		fprintf(stderr, "%s: %llu runs, %llu counted as %s\n", c->name,
@@ -337,14 +398,17 @@ run_case(const struct bf_case *c, struct bf_ours *ours, const struct bf_opts *op
 		goto out;
 	}
 
-	json_t *j = json_pack("{s:s, s:s, s:s, s:i}", "case", c->name, "sluice", c->ours,
-		"xdp_filter", c->ref, "frame_bytes", len);
+	json_t *j = json_pack("{s:s, s:s, s:s, s:i, s:i}", "case", c->name, "sluice", c->ours,
+		"xdp_filter", c->ref, "frame_bytes", len, "cpus", (int)ncpu);
 	json_object_set_new(j, "sluice_ns", stats_json(a, opt->rounds, ghz, &ma));
 	json_object_set_new(j, "xdp_filter_ns", stats_json(b, opt->rounds, ghz, &mb));
 	json_object_set_new(j, "ratio_median", json_real(ma / mb));
+	json_object_set_new(
+		j, "sluice_rate_race", json_integer((json_int_t)our_count(ours, SL_XDP_RATE_RACE)));
+	json_object_set_new(j, "sluice_packets", json_integer((json_int_t)runs));
 	json_array_append_new(out, j);
-	fprintf(stderr, "%-20s sluice %4.0f ns  xdp-filter %4.0f ns  ratio %.2f\n", c->name, ma, mb,
-		ma / mb);
+	fprintf(stderr, "%-20s %s sluice %4.0f ns  xdp-filter %4.0f ns  ratio %.2f\n", c->name,
+		ncpu > 1 ? "2 CPUs" : "1 CPU ", ma, mb, ma / mb);
 	rc = 0;
 out:
 	bf_ref_close(&ref);
@@ -417,6 +481,7 @@ main(int argc, char **argv)
 	struct bf_ours ours;
 	struct utsname u;
 	json_t *root, *arr;
+	long ncpus;
 	double ghz;
 	char *end;
 	int c, rc = 0;
@@ -467,11 +532,12 @@ main(int argc, char **argv)
 		return 1;
 	}
 	ghz = tsc_ghz();
+	ncpus = sysconf(_SC_NPROCESSORS_ONLN);
 	uname(&u);
 	root = json_object();
 	json_object_set_new(root, "machine",
-		json_pack("{s:s, s:i, s:f}", "kernel", u.release, "cpus",
-			(int)sysconf(_SC_NPROCESSORS_ONLN), "tsc_ghz", ghz));
+		json_pack("{s:s, s:i, s:f}", "kernel", u.release, "cpus", (int)ncpus, "tsc_ghz",
+			ghz));
 	json_object_set_new(root, "method",
 		json_pack("{s:s, s:i, s:i, s:s}", "timing",
 			"bpf_prog_test_run_opts, one frame, repeat runs per measurement; medians "
@@ -484,12 +550,29 @@ main(int argc, char **argv)
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		if (opt.only && strcmp(opt.only, cases[i].name) != 0)
 			continue;
-		rc = run_case(&cases[i], &ours, &opt, ghz, arr);
+		rc = run_case(&cases[i], &ours, &opt, ghz, 1, arr);
 		if (rc < 0) {
 			fprintf(stderr, "sluice-bench-filter: %s: %s\n", cases[i].name,
 				strerror(-rc));
 			break;
 		}
+	}
+	/*
+	 * The same frame from both CPUs at once, where state is shared: hit
+	 * counters (deny) and one source's bucket, taken on every packet (rate).
+	 */
+	arr = json_array();
+	json_object_set_new(root, "two_cpus", arr);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]) && rc == 0 && ncpus >= 2; i++) {
+		if (strcmp(cases[i].name, "deny_hit_100k") != 0 &&
+			strcmp(cases[i].name, "rate_limit_1k") != 0)
+			continue;
+		if (opt.only && strcmp(opt.only, cases[i].name) != 0)
+			continue;
+		rc = run_case(&cases[i], &ours, &opt, ghz, 2, arr);
+		if (rc < 0)
+			fprintf(stderr, "sluice-bench-filter: %s on 2 CPUs: %s\n", cases[i].name,
+				strerror(-rc));
 	}
 	bf_ours_close(&ours);
 	if (rc == 0) {
