@@ -191,11 +191,13 @@ sl_pset_build(const struct sl_pset_item *items, uint32_t n_items, uint32_t cap,
 	/* Every entry's best match: the longest prefix of the set covering it. */
 	for (size_t i = 0; i < t.cap; i++) {
 		struct sl_pset_entry *e = &t.v[i];
-		unsigned base = e->k.family == 4 ? 0 : SL_FILT_LENS_V6;
-		int n = e->k.family == 4 ? lens->n4 : lens->n6;
+		unsigned base;
+		int n;
 
 		if (!t.used[i])
 			continue;
+		base = e->k.family == 4 ? 0 : SL_FILT_LENS_V6;
+		n = e->k.family == 4 ? lens->n4 : lens->n6;
 		for (int m = n - 1; m >= 0 && !e->id; m--) {
 			struct sl_filt_pkey cut;
 			const struct sl_pset_entry *c;
