@@ -31,87 +31,10 @@
 #include <jansson.h>
 
 #include "bench_filter.h"
-#include "pktbuild.h"
 
 #ifndef SL_XDPFILT_DIR
 #define SL_XDPFILT_DIR "/usr/lib/x86_64-linux-gnu/bpf"
 #endif
-
-#define SRC_MISS 0xc6336407u   /* 198.51.100.7, in no list */
-#define DST_VIP	 "192.0.2.10"  /* tcp 80: a VIP in dataplane mode */
-#define DST_NONE "192.0.2.99"  /* no VIP */
-#define RATE_MAX 1000000000ULL /* a limit no test run reaches: every packet conforms */
-
-enum bf_src {
-	SRC_UNLISTED,
-	SRC_LISTED
-};
-
-struct bf_case {
-	const char *name;
-	const char *ours; /* what our program does for the frame */
-	const char *ref;  /* what xdp-filter does */
-	bool standalone;  /* ours: standalone mode (VIP traffic to the kernel) */
-	bool to_vip;
-	enum bf_src src;
-	uint32_t n_allow,
-		n_deny;		 /* ours: host (/32) rules, the same addresses as the reference's */
-	bool mixed;		 /* ours: deny /24 and /32 prefixes instead of hosts */
-	bool rate, syn;		 /* ours: a default rate limit (pps and bytes), a SYN limit */
-	bool over;		 /* ours: the rate limit at 1 packet/s, its bucket emptied first */
-	const char *ref_variant; /* xdpfilt_<variant>.o */
-	uint32_t ref_n;		 /* reference: hosts in its IPv4 map */
-	bool ref_src;		 /* reference: the source is in its map (ours need not list it) */
-	uint32_t want_ours, want_ref;
-	enum sl_xdp_stat want_stat; /* our verdict counter for every run */
-};
-
-static const struct bf_case cases[] = {
-	{"pass", "parse, no rules, pass", "parse, 2 hash lookups (dst, src) in an empty map, pass",
-		.standalone = true, .ref_variant = "alw_ip", .want_ours = XDP_PASS,
-		.want_ref = XDP_PASS, .want_stat = SL_XDP_PASS},
-	{"allow_hit_1k", "allowlist LPM hit (1k /32s), rest skipped, pass",
-		"default-deny mode: dst miss, src hit (1k addresses), pass", .standalone = true,
-		.src = SRC_LISTED, .n_allow = 1000, .ref_variant = "dny_ip", .ref_n = 1000,
-		.want_ours = XDP_PASS, .want_ref = XDP_PASS, .want_stat = SL_XDP_PASS},
-	{"deny_hit_1k", "denylist LPM hit (1k /32s), drop",
-		"dst miss, src hit (1k addresses), drop", .standalone = true, .src = SRC_LISTED,
-		.n_deny = 1000, .ref_variant = "alw_ip", .ref_n = 1000, .want_ours = XDP_DROP,
-		.want_ref = XDP_DROP, .want_stat = SL_XDP_DROP_DENY},
-	{"deny_hit_100k", "denylist LPM hit (100k /32s), drop",
-		"dst miss, src hit (100k addresses), drop", .standalone = true, .src = SRC_LISTED,
-		.n_deny = 100000, .ref_variant = "alw_ip", .ref_n = 100000, .want_ours = XDP_DROP,
-		.want_ref = XDP_DROP, .want_stat = SL_XDP_DROP_DENY},
-	{"deny_hit_100k_mixed", "denylist LPM hit (100k: 50k /24s, 50k /32s), drop",
-		"dst miss, src hit (100k addresses), drop", .standalone = true, .src = SRC_LISTED,
-		.n_deny = 100000, .mixed = true, .ref_variant = "alw_ip", .ref_n = 100000,
-		.want_ours = XDP_DROP, .want_ref = XDP_DROP, .want_stat = SL_XDP_DROP_DENY},
-	{"deny_miss_100k", "denylist LPM miss (100k /32s), pass",
-		"dst miss, src miss (100k addresses), pass", .standalone = true, .n_deny = 100000,
-		.ref_variant = "alw_ip", .ref_n = 100000, .want_ours = XDP_PASS,
-		.want_ref = XDP_PASS, .want_stat = SL_XDP_PASS},
-	{"deny_miss_100k_mixed", "denylist miss (100k: 50k /24s, 50k /32s), pass",
-		"dst miss, src miss (100k addresses), pass", .standalone = true, .n_deny = 100000,
-		.mixed = true, .ref_variant = "alw_ip", .ref_n = 100000, .want_ours = XDP_PASS,
-		.want_ref = XDP_PASS, .want_stat = SL_XDP_PASS},
-	{"rate_limit_1k", "denylist miss (1k), per-source packet and byte buckets taken, pass",
-		"dst miss, src miss (1k addresses), pass", .standalone = true, .n_deny = 1000,
-		.rate = true, .ref_variant = "alw_ip", .ref_n = 1000, .want_ours = XDP_PASS,
-		.want_ref = XDP_PASS, .want_stat = SL_XDP_PASS},
-	{"rate_over_1k", "denylist miss (1k), over its packet rate: bucket read, no write, drop",
-		"dst miss, src hit (1k addresses), drop", .standalone = true, .src = SRC_UNLISTED,
-		.n_deny = 1000, .over = true, .ref_variant = "alw_ip", .ref_n = 1000,
-		.ref_src = true, .want_ours = XDP_DROP, .want_ref = XDP_DROP,
-		.want_stat = SL_XDP_DROP_RATE},
-	{"redirect_no_rules", "parse, no rules, VIP lookup, redirect to the AF_XDP socket",
-		"parse, 2 hash lookups in an empty map, pass", .to_vip = true,
-		.ref_variant = "alw_ip", .want_ours = XDP_REDIRECT, .want_ref = XDP_PASS,
-		.want_stat = SL_XDP_REDIRECT},
-	{"redirect_1k", "denylist miss (1k), rate buckets, SYN check, VIP lookup, redirect",
-		"dst miss, src miss (1k addresses), pass", .to_vip = true, .n_deny = 1000,
-		.rate = true, .syn = true, .ref_variant = "alw_ip", .ref_n = 1000,
-		.want_ours = XDP_REDIRECT, .want_ref = XDP_PASS, .want_stat = SL_XDP_REDIRECT},
-};
 
 struct bf_opts {
 	unsigned repeat, rounds;
@@ -141,76 +64,6 @@ tsc_ghz(void)
 #else
 	return 0;
 #endif
-}
-
-/* The source address of @c's frame (network order). */
-static uint32_t
-case_src(const struct bf_case *c)
-{
-	if (c->src == SRC_UNLISTED)
-		return htonl(SRC_MISS);
-	if (c->mixed) /* inside the /24 of rule n/2 (an even one), not a /32 of the list */
-		return htonl(0x14000000u + (c->n_deny / 4) * 256 + 77);
-	return htonl(bf_host((c->n_allow + c->n_deny) / 2));
-}
-
-static int
-build_frame(const struct bf_case *c, uint8_t *buf, size_t cap)
-{
-	struct sl_pb_spec s;
-	uint8_t fam;
-
-	sl_pb_spec_init(&s);
-	sl_pb_addr(c->to_vip ? DST_VIP : DST_NONE, &s.dst, &s.family);
-	sl_pb_addr("0.0.0.0", &s.src, &fam);
-	memcpy(&s.src, (uint32_t[]){case_src(c)}, 4);
-	s.proto = IPPROTO_TCP;
-	s.sport = 40000;
-	s.dport = 80;
-	s.tcp_flags = 0x10; /* ACK: established traffic */
-	s.payload_len = 6;  /* 60 bytes: a minimum Ethernet frame without its FCS */
-	return sl_pb_build(&s, buf, cap);
-}
-
-static void
-host_prefix(struct sl_filter_prefix *p, uint32_t addr_host_order, uint8_t len)
-{
-	uint32_t a = htonl(addr_host_order);
-
-	memset(p, 0, sizeof(*p));
-	p->family = 4;
-	p->len = len;
-	memcpy(p->addr, &a, 4);
-}
-
-/* Our rule set for @c; @return 0 or -ENOMEM. */
-static int
-case_cfg(const struct bf_case *c, struct sl_filter_cfg *cfg)
-{
-	sl_filter_cfg_init(cfg);
-	cfg->allow = calloc(c->n_allow + 1, sizeof(*cfg->allow));
-	cfg->deny = calloc(c->n_deny + 1, sizeof(*cfg->deny));
-	if (!cfg->allow || !cfg->deny)
-		return -ENOMEM;
-	for (uint32_t i = 0; i < c->n_allow; i++)
-		host_prefix(&cfg->allow[cfg->n_allow++], bf_host(i), 32);
-	for (uint32_t i = 0; i < c->n_deny; i++) {
-		struct sl_filter_prefix *p = &cfg->deny[cfg->n_deny++].src;
-
-		if (c->mixed && i % 2 == 0)
-			host_prefix(p, 0x14000000u + (i / 2) * 256, 24); /* 20.0.0.0/24, ... */
-		else
-			host_prefix(p, bf_host(i), 32);
-	}
-	if (c->rate) {
-		cfg->rate.pps = cfg->rate.bps = RATE_MAX;
-		cfg->rate.burst_pkts = cfg->rate.burst_bytes = RATE_MAX;
-	}
-	if (c->over)
-		cfg->rate.pps = 1;
-	if (c->syn)
-		cfg->syn_pps = RATE_MAX;
-	return 0;
 }
 
 /*
@@ -339,15 +192,15 @@ run_case(const struct bf_case *c, struct bf_ours *ours, const struct bf_opts *op
 	struct sl_filter_cfg cfg;
 	struct bf_ref ref;
 	uint8_t frame[128];
-	uint32_t rv, src = case_src(c);
+	uint32_t rv, src = bf_case_src(c);
 	int len, our_fd, rc;
 	double ma, mb;
 	uint64_t runs = 0, base, base_pass;
 
-	len = build_frame(c, frame, sizeof(frame));
+	len = bf_build_frame(c, frame, sizeof(frame));
 	if (len < 0)
 		return len;
-	rc = case_cfg(c, &cfg);
+	rc = bf_case_cfg(c, &cfg);
 	our_fd = rc < 0 ? rc : bf_ours_setup(ours, c->standalone, &cfg);
 	sl_filter_cfg_free(&cfg);
 	if (our_fd < 0)
@@ -357,7 +210,7 @@ run_case(const struct bf_case *c, struct bf_ours *ours, const struct bf_opts *op
 	for (uint32_t i = 0; i < c->ref_n && rc == 0; i++) {
 		uint32_t h = htonl(bf_host(i));
 
-		if ((c->src == SRC_LISTED || c->ref_src) && i == c->ref_n / 2)
+		if ((c->src == BF_SRC_LISTED || c->ref_src) && i == c->ref_n / 2)
 			h = src; /* the same address as ours (or, mixed: inside our /24) */
 		rc = bf_ref_add4(&ref, h, BF_XDPFILT_SRC);
 	}
@@ -444,7 +297,7 @@ harness_json(const struct bf_opts *opt, double ghz)
 	uint8_t frame[128];
 	uint32_t rv;
 	double m;
-	int fd = bf_empty_prog(), len = build_frame(&cases[0], frame, sizeof(frame));
+	int fd = bf_empty_prog(), len = bf_build_frame(&bf_cases[0], frame, sizeof(frame));
 
 	if (fd < 0 || len < 0)
 		return json_null();
@@ -482,8 +335,8 @@ usage(FILE *f)
 		"  --xdp-filter-dir DIR   where xdpfilt_*.o are (default %s)\n"
 		"cases:",
 		SL_XDPFILT_DIR);
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
-		fprintf(f, " %s", cases[i].name);
+	for (size_t i = 0; i < bf_n_cases; i++)
+		fprintf(f, " %s", bf_cases[i].name);
 	fprintf(f, "\n");
 }
 
@@ -568,12 +421,12 @@ main(int argc, char **argv)
 	json_object_set_new(root, "harness_ns", harness_json(&opt, ghz));
 	arr = json_array();
 	json_object_set_new(root, "cases", arr);
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		if (opt.only && strcmp(opt.only, cases[i].name) != 0)
+	for (size_t i = 0; i < bf_n_cases; i++) {
+		if (opt.only && strcmp(opt.only, bf_cases[i].name) != 0)
 			continue;
-		rc = run_case(&cases[i], &ours, &opt, ghz, 1, arr);
+		rc = run_case(&bf_cases[i], &ours, &opt, ghz, 1, arr);
 		if (rc < 0) {
-			fprintf(stderr, "sluice-bench-filter: %s: %s\n", cases[i].name,
+			fprintf(stderr, "sluice-bench-filter: %s: %s\n", bf_cases[i].name,
 				strerror(-rc));
 			break;
 		}
@@ -584,16 +437,16 @@ main(int argc, char **argv)
 	 */
 	arr = json_array();
 	json_object_set_new(root, "two_cpus", arr);
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]) && rc == 0 && ncpus >= 2; i++) {
-		if (strcmp(cases[i].name, "deny_hit_100k") != 0 &&
-			strcmp(cases[i].name, "rate_limit_1k") != 0 &&
-			strcmp(cases[i].name, "rate_over_1k") != 0)
+	for (size_t i = 0; i < bf_n_cases && rc == 0 && ncpus >= 2; i++) {
+		if (strcmp(bf_cases[i].name, "deny_hit_100k") != 0 &&
+			strcmp(bf_cases[i].name, "rate_limit_1k") != 0 &&
+			strcmp(bf_cases[i].name, "rate_over_1k") != 0)
 			continue;
-		if (opt.only && strcmp(opt.only, cases[i].name) != 0)
+		if (opt.only && strcmp(opt.only, bf_cases[i].name) != 0)
 			continue;
-		rc = run_case(&cases[i], &ours, &opt, ghz, 2, arr);
+		rc = run_case(&bf_cases[i], &ours, &opt, ghz, 2, arr);
 		if (rc < 0)
-			fprintf(stderr, "sluice-bench-filter: %s on 2 CPUs: %s\n", cases[i].name,
+			fprintf(stderr, "sluice-bench-filter: %s on 2 CPUs: %s\n", bf_cases[i].name,
 				strerror(-rc));
 	}
 	bf_ours_close(&ours);

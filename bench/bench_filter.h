@@ -2,8 +2,9 @@
 /*
  * sluice-bench-filter: the XDP filter (bpf/xdp_front.bpf.c) against Debian's
  * xdp-filter (xdp-tools) on the same frames, through BPF_PROG_TEST_RUN.
- * bench_filter.c runs the cases and prints JSON; bench_filter_env.c loads
- * the programs and fills their maps.
+ * bench_filter.c runs the cases and prints JSON, bench_filter_cases.c
+ * says what each case loads and expects, bench_filter_env.c loads the
+ * programs and fills their maps.
  */
 #ifndef SL_BENCH_FILTER_H
 #define SL_BENCH_FILTER_H
@@ -53,6 +54,42 @@ int bf_ref_load(struct bf_ref *r, const char *dir, const char *variant);
 void bf_ref_close(struct bf_ref *r);
 /* Add IPv4 address @addr (network order) to the reference's map with @flags on every CPU. */
 int bf_ref_add4(struct bf_ref *r, uint32_t addr, uint64_t flags);
+
+/* ---- the cases (bench_filter_cases.c) ---- */
+
+enum bf_src {
+	BF_SRC_UNLISTED,
+	BF_SRC_LISTED
+};
+
+struct bf_case {
+	const char *name;
+	const char *ours; /* what our program does for the frame */
+	const char *ref;  /* what xdp-filter does */
+	bool standalone;  /* ours: standalone mode (VIP traffic to the kernel) */
+	bool to_vip;
+	enum bf_src src;
+	uint32_t n_allow,
+		n_deny;		 /* ours: host (/32) rules, the same addresses as the reference's */
+	bool mixed;		 /* ours: deny /24 and /32 prefixes instead of hosts */
+	bool rate, syn;		 /* ours: a default rate limit (pps and bytes), a SYN limit */
+	bool over;		 /* ours: the rate limit at 1 packet/s, its bucket emptied first */
+	const char *ref_variant; /* xdpfilt_<variant>.o */
+	uint32_t ref_n;		 /* reference: hosts in its IPv4 map */
+	bool ref_src;		 /* reference: the source is in its map (ours need not list it) */
+	uint32_t want_ours, want_ref;
+	enum sl_xdp_stat want_stat; /* our verdict counter for every run */
+};
+
+extern const struct bf_case bf_cases[];
+extern const size_t bf_n_cases;
+
+/* The source address of @c's frame (network order). */
+uint32_t bf_case_src(const struct bf_case *c);
+/* @c's frame into @buf; @return its length or -errno. */
+int bf_build_frame(const struct bf_case *c, uint8_t *buf, size_t cap);
+/* Our rule set for @c into @cfg (free it with sl_filter_cfg_free). @return 0 or -ENOMEM. */
+int bf_case_cfg(const struct bf_case *c, struct sl_filter_cfg *cfg);
 
 /* A program that returns XDP_PASS: the test-run harness's own cost. */
 int bf_empty_prog(void);
