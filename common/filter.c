@@ -3,8 +3,10 @@
  * An interface's filter maps: open or create the pinned inner maps, plug
  * them into a front program's outer maps, and replace rule sets by building
  * new inner maps and swapping them in (the design is in <sluice/bpf_maps.h>).
- * Reading the state back (rule sets, counters, hits, recent drops) is in
- * filter_read.c; the rule-set model and its JSON in filter_cfg*.c.
+ * Building the new maps is in filter_build.c (prefix sets: filter_pset.c),
+ * reading the state back (rule sets, counters, hits, recent drops) in
+ * filter_read.c, the rule-set model and its JSON in filter_cfg.c and
+ * filter_json.c, the standalone load in filter_load.c.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -20,7 +22,6 @@
 #include <unistd.h>
 
 #include <bpf/bpf.h>
-#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
 #include "filter_priv.h"
@@ -340,219 +341,6 @@ sl_filter_plug_ifindex(struct sl_filter *f, int ifindex)
 	return rc;
 }
 
-/* ---- building maps from a rule set ---- */
-
-/* The prefixes of list @set of @cfg with their rule ids (deny: the global rules). */
-static int
-items_of(const struct sl_filter_cfg *cfg, enum sl_filt_set set, struct sl_pset_item **out,
-	uint32_t *n)
-{
-	uint32_t len = set == SL_FILT_SET_ALLOW	 ? cfg->n_allow
-		       : set == SL_FILT_SET_DENY ? cfg->n_deny
-						 : cfg->n_rate_ovr;
-	struct sl_pset_item *v = calloc(len + 1, sizeof(*v));
-
-	*out = v;
-	*n = 0;
-	if (!v)
-		return -ENOMEM;
-	for (uint32_t i = 0; i < len; i++) {
-		if (set == SL_FILT_SET_ALLOW)
-			v[(*n)++] = (struct sl_pset_item){cfg->allow[i], SL_FILT_ID_ALLOW + i};
-		else if (set == SL_FILT_SET_RATE)
-			v[(*n)++] =
-				(struct sl_pset_item){cfg->rate_ovr[i].src, SL_FILT_ID_RATE + i};
-		else if (!cfg->deny[i].scoped)
-			v[(*n)++] = (struct sl_pset_item){cfg->deny[i].src, SL_FILT_ID_DENY + i};
-	}
-	return 0;
-}
-
-/* The value of rate-set entry @e: its ids, and the limit of its best match. */
-static void
-rate_value(
-	struct sl_filt_rate_pval *v, const struct sl_pset_entry *e, const struct sl_filter_cfg *cfg)
-{
-	const struct sl_filter_rate_ovr *o;
-
-	memset(v, 0, sizeof(*v));
-	v->id = e->id;
-	v->self = e->self;
-	if (!e->id)
-		return;
-	o = &cfg->rate_ovr[e->id - 1 - SL_FILT_ID_RATE];
-	v->key_len = o->key_len ? o->key_len : (o->src.family == 4 ? cfg->key_len4 : cfg->key_len6);
-	sl_frate_fill(&v->rate, &o->rate);
-}
-
-/* Write @n keys and values into @fd, in batches (one syscall per element as a fallback). */
-static int
-put_all(int fd, const void *keys, size_t ksize, const void *vals, size_t vsize, uint32_t n)
-{
-	const uint32_t chunk = 8192;
-
-	for (uint32_t i = 0; i < n;) {
-		__u32 cnt = n - i < chunk ? n - i : chunk;
-		const char *k = (const char *)keys + (size_t)i * ksize;
-		const char *v = (const char *)vals + (size_t)i * vsize;
-
-		if (bpf_map_update_batch(fd, k, v, &cnt, NULL) == 0) {
-			i += cnt;
-			continue;
-		}
-		if (errno != EINVAL && errno != ENOTSUP && errno != EOPNOTSUPP)
-			return -errno;
-		for (uint32_t j = 0; j < cnt; j++)
-			if (bpf_map_update_elem(fd, k + j * ksize, v + j * vsize, BPF_ANY) < 0)
-				return -errno;
-		i += cnt;
-	}
-	return 0;
-}
-
-/*
- * A new prefix-set map (@m) of list @set of @cfg. @return its fd, or
- * -errno (-ENOSPC with the reason in @err: too many entries with markers).
- */
-static int
-build_set(enum sl_fmap m, enum sl_filt_set set, const struct sl_filter_cfg *cfg, char *err,
-	size_t errlen)
-{
-	static const char *const names[] = {"allow", "deny.rules", "rate_limit.overrides"};
-	const struct sl_fmap_def *d = &sl_fmap_defs[m];
-	struct sl_pset_entry *e = NULL;
-	struct sl_pset_item *items;
-	struct sl_filt_lens lens;
-	struct sl_filt_pkey *keys = NULL;
-	unsigned char *vals = NULL;
-	uint32_t n_items, n = 0;
-	int fd = -1, rc;
-
-	if ((rc = items_of(cfg, set, &items, &n_items)) < 0)
-		return rc;
-	rc = sl_pset_build(items, n_items, d->max_entries, &e, &n, &lens);
-	if (rc == -ENOSPC)
-		snprintf(err, errlen,
-			"%s: %u prefixes need %u entries with the search's markers; the set "
-			"holds %u",
-			names[set], n_items, n, d->max_entries);
-	if (rc < 0)
-		goto out;
-	keys = malloc(((size_t)n + 1) * sizeof(*keys));
-	vals = calloc((size_t)n + 1, d->value_size);
-	if (!keys || !vals) {
-		rc = -ENOMEM;
-		goto out;
-	}
-	for (uint32_t i = 0; i < n; i++) {
-		keys[i] = e[i].k;
-		if (set == SL_FILT_SET_RATE) {
-			rate_value((struct sl_filt_rate_pval *)(vals + (size_t)i * d->value_size),
-				&e[i], cfg);
-		} else {
-			struct sl_filt_pval v = {e[i].id, e[i].self};
-
-			memcpy(vals + (size_t)i * d->value_size, &v, sizeof(v));
-		}
-	}
-	fd = sl_fmap_create(m);
-	if (fd < 0) {
-		rc = fd;
-		goto out;
-	}
-	rc = put_all(fd, keys, sizeof(*keys), vals, d->value_size, n);
-out:
-	if (rc < 0 && fd >= 0)
-		close(fd);
-	free(items);
-	free(e);
-	free(keys);
-	free(vals);
-	return rc < 0 ? rc : fd;
-}
-
-static int
-build_scoped(const struct sl_filter_cfg *cfg)
-{
-	int fd = sl_fmap_create(SL_FM_SCOPED);
-
-	for (uint32_t i = 0; fd >= 0 && i < cfg->n_deny; i++) {
-		const struct sl_filter_deny *d = &cfg->deny[i];
-		struct sl_filt_rule r = {.id = SL_FILT_ID_DENY + i};
-		struct sl_filt_key k;
-
-		if (!d->scoped)
-			continue;
-		memset(&k, 0, sizeof(k));
-		k.family = d->src.family;
-		memcpy(k.src, d->src.addr, 16);
-		k.prefixlen = SL_FILT_KEY_SCOPE_BITS + d->src.len;
-		k.proto = d->proto;
-		k.port = htons(d->port);
-		memcpy(k.dst, d->dst, 16);
-		/* A duplicate keeps its first id (BPF_NOEXIST): hits go to the first copy. */
-		if (bpf_map_update_elem(fd, &k, &r, BPF_NOEXIST) < 0 && errno != EEXIST) {
-			int e = -errno;
-			close(fd);
-			return e;
-		}
-	}
-	return fd;
-}
-
-static int
-build_syn(const struct sl_filter_cfg *cfg)
-{
-	int fd = sl_fmap_create(SL_FM_SYN);
-
-	for (uint32_t i = 0; fd >= 0 && i < cfg->n_syn_ovr; i++) {
-		const struct sl_filter_syn_ovr *o = &cfg->syn_ovr[i];
-		struct sl_filt_syn_rule r = {.id = i + 1};
-		struct sl_filt_syn_key k;
-
-		memset(&k, 0, sizeof(k));
-		k.family = o->family;
-		k.port = htons(o->port);
-		memcpy(k.addr, o->addr, 16);
-		sl_fsyn_fill(&r.rate, o->pps, o->burst);
-		if (bpf_map_update_elem(fd, &k, &r, BPF_NOEXIST) < 0) {
-			int e = -errno;
-			close(fd);
-			return e;
-		}
-	}
-	return fd;
-}
-
-static int
-build_conf(const struct sl_filter_cfg *cfg)
-{
-	int fd = sl_fmap_create(SL_FM_CONF);
-	struct sl_filt_conf c;
-	__u32 zero = 0;
-	int rc = 0;
-
-	if (fd < 0)
-		return fd;
-	sl_fconf_from_cfg(&c, cfg);
-	for (int set = 0; set < SL_FILT_SETS && rc == 0; set++) {
-		struct sl_pset_item *items;
-		uint32_t n;
-
-		rc = items_of(cfg, set, &items, &n);
-		if (rc == 0)
-			sl_pset_lens(items, n, &c.lens[set]);
-		free(items);
-	}
-	if (rc == 0 && bpf_map_update_elem(fd, &zero, &c, BPF_ANY) < 0)
-		rc = -errno;
-	if (rc < 0) {
-		close(fd);
-		return rc;
-	}
-	return fd;
-}
-
 /* Zero the hit counters of ids [first, first + n): a replaced list's rules start at 0. */
 static void
 zero_hits(struct sl_filter *f, uint32_t first, uint32_t n)
@@ -602,21 +390,21 @@ sl_filter_apply(struct sl_filter *f, const struct sl_filter_cfg *cfg, unsigned p
 
 	/* Build everything first: a failure here changes nothing. */
 	rc = 0;
-	if ((parts & SL_FILTER_PART_ALLOW) && (rc = fresh[SL_FM_ALLOW] = build_set(SL_FM_ALLOW,
-						       SL_FILT_SET_ALLOW, cfg, err, errlen)) < 0)
-		goto built;
-	if ((parts & SL_FILTER_PART_DENY) &&
-		((rc = fresh[SL_FM_DENY] =
-				 build_set(SL_FM_DENY, SL_FILT_SET_DENY, cfg, err, errlen)) < 0 ||
-			(rc = fresh[SL_FM_SCOPED] = build_scoped(cfg)) < 0))
-		goto built;
-	if ((parts & SL_FILTER_PART_RATE) && (rc = fresh[SL_FM_RATE] = build_set(SL_FM_RATE,
-						      SL_FILT_SET_RATE, cfg, err, errlen)) < 0)
-		goto built;
-	if ((parts & SL_FILTER_PART_SYN) && (rc = fresh[SL_FM_SYN] = build_syn(cfg)) < 0)
-		goto built;
-	rc = fresh[SL_FM_CONF] = build_conf(cfg);
-built:
+	if (parts & SL_FILTER_PART_ALLOW)
+		rc = fresh[SL_FM_ALLOW] =
+			sl_fbuild_set(SL_FM_ALLOW, SL_FILT_SET_ALLOW, cfg, err, errlen);
+	if (rc >= 0 && (parts & SL_FILTER_PART_DENY))
+		rc = fresh[SL_FM_DENY] =
+			sl_fbuild_set(SL_FM_DENY, SL_FILT_SET_DENY, cfg, err, errlen);
+	if (rc >= 0 && (parts & SL_FILTER_PART_DENY))
+		rc = fresh[SL_FM_SCOPED] = sl_fbuild_scoped(cfg);
+	if (rc >= 0 && (parts & SL_FILTER_PART_RATE))
+		rc = fresh[SL_FM_RATE] =
+			sl_fbuild_set(SL_FM_RATE, SL_FILT_SET_RATE, cfg, err, errlen);
+	if (rc >= 0 && (parts & SL_FILTER_PART_SYN))
+		rc = fresh[SL_FM_SYN] = sl_fbuild_syn(cfg);
+	if (rc >= 0)
+		rc = fresh[SL_FM_CONF] = sl_fbuild_conf(cfg);
 	if (rc < 0) {
 		if (!err[0])
 			snprintf(err, errlen, "cannot build the new maps: %s", strerror(-rc));
@@ -658,84 +446,5 @@ out:
 	for (int m = 0; m < SL_FM_COUNT; m++)
 		if (fresh[m] >= 0)
 			close(fresh[m]);
-	return rc;
-}
-
-/* Set const volatile @var (a __u8 in @map, the object's .rodata) to @val, found through BTF. */
-static int
-rodata_set_u8(struct bpf_object *obj, struct bpf_map *map, const char *var, uint8_t val)
-{
-	const struct btf *btf = bpf_object__btf(obj);
-	const struct btf_type *sec;
-	const struct btf_var_secinfo *vs;
-	const void *ro;
-	size_t sz;
-	int id;
-
-	if (!map || !btf)
-		return -ENOENT;
-	id = btf__find_by_name_kind(btf, ".rodata", BTF_KIND_DATASEC);
-	if (id < 0)
-		return -ENOENT;
-	sec = btf__type_by_id(btf, (__u32)id);
-	ro = bpf_map__initial_value(map, &sz);
-	if (!sec || !ro)
-		return -ENOENT;
-	vs = btf_var_secinfos(sec);
-	for (int i = 0; i < btf_vlen(sec); i++, vs++) {
-		const struct btf_type *v = btf__type_by_id(btf, vs->type);
-
-		if (v && strcmp(btf__name_by_offset(btf, v->name_off), var) == 0) {
-			uint8_t *copy;
-			int rc;
-
-			if (vs->size != 1 || vs->offset >= sz)
-				return -EINVAL;
-			/* libbpf 1.1 hands out the initial value read-only: set a changed copy. */
-			copy = malloc(sz);
-			if (!copy)
-				return -ENOMEM;
-			memcpy(copy, ro, sz);
-			copy[vs->offset] = val;
-			rc = bpf_map__set_initial_value(map, copy, sz);
-			free(copy);
-			return rc;
-		}
-	}
-	return -ENOENT;
-}
-
-int
-sl_filter_load_standalone(const char *obj_path, int ifindex, uint32_t xdp_flags, int *prog_fd)
-{
-	struct bpf_object *obj;
-	struct bpf_program *prog;
-	struct bpf_map *map;
-	int rc;
-
-	*prog_fd = -1;
-	obj = bpf_object__open_file(obj_path, NULL);
-	if (!obj)
-		return -errno;
-	map = bpf_object__find_map_by_name(obj, ".rodata");
-	rc = rodata_set_u8(obj, map, "sl_standalone", 1);
-	if (rc < 0)
-		goto out;
-	rc = bpf_object__load(obj);
-	if (rc < 0)
-		goto out;
-	prog = bpf_object__next_program(obj, NULL);
-	if (!prog) {
-		rc = -ENOENT;
-		goto out;
-	}
-	rc = bpf_xdp_attach(ifindex, bpf_program__fd(prog), xdp_flags, NULL);
-	if (rc < 0)
-		goto out;
-	*prog_fd = dup(bpf_program__fd(prog));
-	if (*prog_fd < 0)
-		rc = -errno;
-out:
-	bpf_object__close(obj);
 	return rc;
 }

@@ -38,6 +38,18 @@ struct sl_filter {
 	int prog_fd;
 };
 
+/*
+ * New maps for a rule set (filter_build.c), each @return its fd or -errno.
+ * sl_fbuild_set: the prefix set @m of list @set (-ENOSPC with the reason in
+ * @err when the markers do not fit); sl_fbuild_conf: the conf, with the
+ * sets' prefix lengths.
+ */
+int sl_fbuild_set(enum sl_fmap m, enum sl_filt_set set, const struct sl_filter_cfg *cfg, char *err,
+	size_t errlen);
+int sl_fbuild_scoped(const struct sl_filter_cfg *cfg);
+int sl_fbuild_syn(const struct sl_filter_cfg *cfg);
+int sl_fbuild_conf(const struct sl_filter_cfg *cfg);
+
 /* A new, empty inner map of kind @m. @return its fd or -errno. */
 int sl_fmap_create(enum sl_fmap m);
 
