@@ -337,7 +337,9 @@ usage(FILE *f)
 		SL_XDPFILT_DIR);
 	for (size_t i = 0; i < bf_n_cases; i++)
 		fprintf(f, " %s", bf_cases[i].name);
-	fprintf(f, "\n");
+	fprintf(f,
+		"\n(deny_hit_100k, rate_limit_1k and rate_over_1k run again on two CPUs at once,\n"
+		"with two CPUs or more)\n");
 }
 
 int
@@ -394,6 +396,15 @@ main(int argc, char **argv)
 	if (optind < argc) {
 		usage(stderr);
 		return 2;
+	}
+	for (size_t i = 0; opt.only; i++) {
+		if (i == bf_n_cases) {
+			fprintf(stderr, "sluice-bench-filter: no case '%s'\n", opt.only);
+			usage(stderr);
+			return 2;
+		}
+		if (strcmp(opt.only, bf_cases[i].name) == 0)
+			break;
 	}
 	libbpf_set_print(libbpf_log);
 	if (geteuid() != 0) {
