@@ -5,14 +5,15 @@
 #   ./sluice.sh test    install what is missing, build (warnings are errors), run every test
 #   ./sluice.sh sim     build and run the offline pipeline simulation (sluice-sim)
 #   ./sluice.sh build   install what is missing and build
-#   ./sluice.sh bench core|pipeline [ARGS]   build and run a microbenchmark (JSON on stdout)
+#   ./sluice.sh bench core|pipeline|filter [ARGS]   build and run a benchmark (JSON on stdout)
+#   ./sluice.sh bench pktgen SCENARIO [ARGS] build and run a pktgen benchmark (bench/pktgen.sh -h)
 set -euo pipefail
 
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 build=${SLUICE_BUILD:-$top/build}
 
 usage() {
-	sed -n '2,8p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+	sed -n '2,9p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 build() {
@@ -45,9 +46,13 @@ bench)
 	which=${1:-}
 	[ $# -gt 0 ] && shift
 	case "$which" in
-	core | pipeline) ;;
+	core | pipeline | filter) ;;
+	pktgen)
+		build >&2
+		SLUICE_BUILD=$build exec "$top/bench/pktgen.sh" "$@"
+		;;
 	*)
-		echo "usage: ./sluice.sh bench core|pipeline [ARGS]" >&2
+		echo "usage: ./sluice.sh bench core|pipeline|filter|pktgen [ARGS]" >&2
 		exit 2
 		;;
 	esac

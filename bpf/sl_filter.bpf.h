@@ -5,9 +5,13 @@
  * the per-VIP SYN limit, with their counters, rule hits and drop samples.
  *
  * Everything it reads comes from the inner maps plugged into the outer maps
- * of sl_maps.bpf.h; the caller looks each inner map up once per packet and
- * hands the pointers over in struct sl_fctx. A missing inner map disables
- * what it holds (no conf: no filtering; no stats: nothing counted).
+ * of sl_maps.bpf.h, each looked up where a stage needs it. A missing inner
+ * map disables what it holds (no conf: no filtering; no stats: nothing
+ * counted). The conf's flag word says which stages have rules: a stage
+ * without any costs the test of its flag. The allowlist, the global
+ * denylist and the rate overrides are prefix sets (hash lookups by binary
+ * search on prefix lengths, <sluice/bpf_maps.h>); the scoped denylist is an
+ * LPM trie.
  *
  * Rate-limit semantics (docs/filter.md): one bucket per source key (the
  * source masked to a prefix length, per family or per override), shared by
@@ -27,195 +31,63 @@
 #include <sluice/bpf_maps.h>
 #include <sluice/tbucket.h>
 
+#include "sl_bucket.bpf.h"
+#include "sl_fctx.bpf.h"
 #include "sl_maps.bpf.h"
 #include "sl_parse.bpf.h"
-
-#ifndef SL_FILT_CAS_TRIES
-#define SL_FILT_CAS_TRIES 4
-#endif
+#include "sl_pset.bpf.h"
 
 #define SL_TCP_SYN 0x02
 #define SL_TCP_ACK 0x10
 
-/* The inner maps of this packet's run (NULL when not plugged). */
-struct sl_fctx {
-	void *stats;
-	const struct sl_filt_conf *conf;
-	void *allow, *deny, *rate, *state, *hits, *drops;
-	__u64 bytes;
-};
-
-static __always_inline void *
-sl_inner(void *outer)
-{
-	__u32 zero = 0;
-
-	return bpf_map_lookup_elem(outer, &zero);
-}
-
-static __always_inline void
-sl_fctx_init(struct sl_fctx *f, __u64 bytes)
-{
-	__u32 zero = 0;
-	void *conf = sl_inner(&sl_f_conf);
-
-	f->bytes = bytes;
-	f->stats = sl_inner(&sl_xdp_stats);
-	f->conf = conf ? bpf_map_lookup_elem(conf, &zero) : NULL;
-	if (!f->conf)
-		return;
-	f->allow = sl_inner(&sl_f_allow);
-	f->deny = sl_inner(&sl_f_deny);
-	f->rate = sl_inner(&sl_f_rate);
-	f->state = sl_inner(&sl_f_state);
-	f->hits = sl_inner(&sl_f_hits);
-	f->drops = sl_inner(&sl_f_drops);
-}
-
-static __always_inline void
-sl_hit(struct sl_fctx *f, __u32 id)
-{
-	__u64 *h;
-
-	if (!f->hits)
-		return;
-	h = bpf_map_lookup_elem(f->hits, &id);
-	if (h)
-		__sync_fetch_and_add(
-			h, 1); /* shared by CPUs; one rule's line bounces only under its hits */
-}
-
 /*
- * Count a drop (or a monitor-mode would-drop) under @stat and, for 1 in
- * 2^sample_shift of them per CPU, put a record into the recent-drops ring.
- */
-static __always_inline void
-sl_drop_event(struct sl_fctx *f, const struct sl_pkt_info *pi, __u32 stat, __u32 rule, int monitor)
-{
-	__u64 n = sl_count_in(f->stats, stat, f->bytes);
-	__u32 shift = f->conf ? f->conf->sample_shift : 0;
-	struct sl_filt_drop_event *e;
-
-	if (!f->drops || n == 0 || shift > 31 || ((n - 1) & ((1ULL << shift) - 1)) != 0)
-		return;
-	e = bpf_ringbuf_reserve(f->drops, sizeof(*e), 0);
-	if (!e)
-		return;
-	e->ts_ns = bpf_ktime_get_ns();
-	__builtin_memcpy(e->src, pi->src, 16);
-	__builtin_memcpy(e->dst, pi->dst, 16);
-	e->rule = rule;
-	e->dport = pi->dport;
-	e->family = pi->family;
-	e->proto = pi->proto;
-	e->reason = (__u16)stat;
-	e->monitor = (__u8)monitor;
-	__builtin_memset(e->pad, 0, sizeof(e->pad));
-	bpf_ringbuf_submit(e, 0);
-}
-
-/* An LPM key for @pi's source, unscoped. */
-static __always_inline void
-sl_fkey_src(struct sl_filt_key *k, const struct sl_pkt_info *pi)
-{
-	__builtin_memset(k, 0, sizeof(*k));
-	k->family = pi->family;
-	__builtin_memcpy(k->src, pi->src, 16);
-	k->prefixlen = SL_FILT_KEY_SCOPE_BITS + (pi->family == 4 ? 32 : 128);
-}
-
-/*
- * The denylist: rules scoped to this destination first (port, any port, any
- * protocol), then the global ones. @return the matching rule's id + 1, or 0.
+ * Rules scoped to this destination (port, any port, any protocol), in the
+ * LPM trie @scoped. @return the matching rule's id + 1, or 0.
  */
 static __always_inline __u32
-sl_deny_lookup(struct sl_fctx *f, const struct sl_pkt_info *pi)
+sl_scoped_lookup(void *scoped, const struct sl_pkt_info *pi)
 {
-	struct sl_filt_key k;
+	struct sl_filt_key k = {};
 	struct sl_filt_rule *r;
 
-	sl_fkey_src(&k, pi);
-	if (f->conf->flags & SL_FILT_HAS_SCOPED) {
-		__builtin_memcpy(k.dst, pi->dst, 16);
-		if (pi->proto == IPPROTO_TCP || pi->proto == IPPROTO_UDP) {
-			k.proto = pi->proto;
-			if (!(pi->flags & SL_PI_FRAG_NONFIRST)) {
-				k.port = pi->dport;
-				r = bpf_map_lookup_elem(f->deny, &k);
-				if (r)
-					return r->id + 1;
-			}
-			k.port = 0;
-			r = bpf_map_lookup_elem(f->deny, &k);
+	k.family = pi->family;
+	k.prefixlen = SL_FILT_KEY_SCOPE_BITS + (pi->family == 4 ? 32 : 128);
+	__builtin_memcpy(k.src, pi->src, 16);
+	__builtin_memcpy(k.dst, pi->dst, 16);
+	if (pi->proto == IPPROTO_TCP || pi->proto == IPPROTO_UDP) {
+		k.proto = pi->proto;
+		if (!(pi->flags & SL_PI_FRAG_NONFIRST)) {
+			k.port = pi->dport;
+			r = bpf_map_lookup_elem(scoped, &k);
 			if (r)
 				return r->id + 1;
-			k.proto = 0;
 		}
-		r = bpf_map_lookup_elem(f->deny, &k);
+		k.port = 0;
+		r = bpf_map_lookup_elem(scoped, &k);
 		if (r)
 			return r->id + 1;
-		__builtin_memset(k.dst, 0, 16);
+		k.proto = 0;
 	}
-	if (!(f->conf->flags & SL_FILT_HAS_DENY))
-		return 0;
-	r = bpf_map_lookup_elem(f->deny, &k);
+	r = bpf_map_lookup_elem(scoped, &k);
 	return r ? r->id + 1 : 0;
 }
 
 /*
- * Take @units from the GCRA word @tat. @return 1 if the packet conforms
- * (the word was advanced, or the race was lost too often: counted), else 0.
+ * The denylist: rules scoped to this destination first, then the global
+ * ones. @return the matching rule's id + 1, or 0.
  */
-static __always_inline int
-sl_tb_take(struct sl_fctx *f, __u64 *tat, __u64 now, __u64 units, __u64 rate, __u64 burst)
+static __always_inline __u32
+sl_deny_lookup(struct sl_fctx *f, const struct sl_pkt_info *pi, struct sl_filt_rate_pval *scratch)
 {
-	if (rate == 0)
-		return 1;
-#pragma unroll
-	for (int i = 0; i < SL_FILT_CAS_TRIES; i++) {
-		__u64 old = *(volatile __u64 *)tat, next;
+	void *m;
+	__u32 id;
 
-		if (!sl_tb_conform(old, now, units, rate, burst, &next))
-			return 0;
-		if (__sync_val_compare_and_swap(tat, old, next) == old)
-			return 1;
-	}
-	sl_count_in(f->stats, SL_XDP_RATE_RACE, f->bytes);
-	return 1;
-}
-
-/* The bucket of @k, inserted empty (a full bucket) if absent; NULL if the map refuses. */
-static __always_inline struct sl_filt_bucket *
-sl_bucket(struct sl_fctx *f, const struct sl_filt_bucket_key *k)
-{
-	struct sl_filt_bucket *b = bpf_map_lookup_elem(f->state, k);
-	struct sl_filt_bucket fresh = {0, 0};
-
-	if (b)
-		return b;
-	/* Two CPUs may race to insert: NOEXIST lets one win, both then share it. */
-	bpf_map_update_elem(f->state, k, &fresh, BPF_NOEXIST);
-	b = bpf_map_lookup_elem(f->state, k);
-	if (!b)
-		sl_count_in(f->stats, SL_XDP_BUCKET_FULL, f->bytes);
-	return b;
-}
-
-/* @src masked to its first @plen bits into @out (16 bytes). */
-static __always_inline void
-sl_mask_addr(__u8 *out, const __u8 *src, __u32 plen)
-{
-#pragma unroll
-	for (int i = 0; i < 16; i++) {
-		int bits = (int)plen - i * 8;
-
-		if (bits >= 8)
-			out[i] = src[i];
-		else if (bits > 0)
-			out[i] = src[i] & (__u8)(0xff << (8 - bits));
-		else
-			out[i] = 0;
-	}
+	if ((f->conf->flags & SL_FILT_HAS_SCOPED) && (m = sl_inner(&sl_f_scoped)) &&
+		(id = sl_scoped_lookup(m, pi)))
+		return id;
+	if (!(f->conf->flags & SL_FILT_HAS_DENY))
+		return 0;
+	return sl_pset_match(SL_FILT_SET_DENY, &f->conf->lens[SL_FILT_SET_DENY], pi, scratch);
 }
 
 /*
@@ -223,31 +95,23 @@ sl_mask_addr(__u8 *out, const __u8 *src, __u32 plen)
  * else 1; *@rule gets the override's rule id (0 for the default limit).
  */
 static __always_inline int
-sl_rate_over(struct sl_fctx *f, const struct sl_pkt_info *pi, __u32 *rule)
+sl_rate_over(
+	struct sl_fctx *f, const struct sl_pkt_info *pi, __u32 *rule, struct sl_filt_rate_pval *ovr)
 {
 	const struct sl_filt_rate *rate = &f->conf->rate;
 	struct sl_filt_bucket_key bk = {};
 	struct sl_filt_bucket *b;
 	__u32 key_len = pi->family == 4 ? f->conf->rate_key_len4 : f->conf->rate_key_len6;
-	__u64 now;
 
 	*rule = 0;
-	if ((f->conf->flags & SL_FILT_HAS_RATE_OVR) && f->rate) {
-		struct sl_filt_key k;
-		struct sl_filt_rate_rule *r;
-
-		sl_fkey_src(&k, pi);
-		r = bpf_map_lookup_elem(f->rate, &k);
-		if (r) {
-			rate = &r->rate;
-			key_len = r->key_len;
-			*rule = r->id;
-			sl_hit(f, r->id);
-		}
+	if ((f->conf->flags & SL_FILT_HAS_RATE_OVR) &&
+		sl_pset_match(SL_FILT_SET_RATE, &f->conf->lens[SL_FILT_SET_RATE], pi, ovr)) {
+		rate = &ovr->rate;
+		key_len = ovr->key_len;
+		*rule = ovr->id - 1;
+		sl_hit(f, *rule);
 	}
 	if (rate->pps == 0 && rate->bps == 0)
-		return 0;
-	if (!f->state)
 		return 0;
 	bk.kind = SL_FILT_BUCKET_SRC;
 	bk.family = pi->family;
@@ -257,10 +121,10 @@ sl_rate_over(struct sl_fctx *f, const struct sl_pkt_info *pi, __u32 *rule)
 	b = sl_bucket(f, &bk);
 	if (!b)
 		return 0;
-	now = sl_tb_ticks(bpf_ktime_get_ns());
-	if (!sl_tb_take(f, &b->tat_pkts, now, 1, rate->pps, rate->burst_pkts))
+	if (rate->pps && !sl_tb_take(f, &b->tat_pkts, rate->pkt_cost, rate->pkt_limit))
 		return 1;
-	return !sl_tb_take(f, &b->tat_bytes, now, f->bytes, rate->bps, rate->burst_bytes);
+	return rate->bps &&
+	       !sl_tb_take(f, &b->tat_bytes, sl_tb_cost(f->bytes, rate->bps), rate->byte_limit);
 }
 
 /*
@@ -273,22 +137,17 @@ static __always_inline __u32
 sl_filter_src(struct sl_fctx *f, const struct sl_pkt_info *pi, __u32 *rule)
 {
 	const struct sl_filt_conf *c = f->conf;
+	struct sl_filt_rate_pval ovr;
 	__u32 id;
 
-	if ((c->flags & SL_FILT_HAS_ALLOW) && f->allow) {
-		struct sl_filt_key k;
-		struct sl_filt_rule *r;
-
-		sl_fkey_src(&k, pi);
-		r = bpf_map_lookup_elem(f->allow, &k);
-		if (r) {
-			sl_hit(f, r->id);
-			sl_count_in(f->stats, SL_XDP_ALLOW, f->bytes);
-			return SL_XDP_ALLOW;
-		}
+	if ((c->flags & SL_FILT_HAS_ALLOW) &&
+		(id = sl_pset_match(SL_FILT_SET_ALLOW, &c->lens[SL_FILT_SET_ALLOW], pi, &ovr))) {
+		sl_hit(f, id - 1);
+		sl_count_in(f->stats, SL_XDP_ALLOW, f->bytes);
+		return SL_XDP_ALLOW;
 	}
-	if ((c->flags & (SL_FILT_HAS_DENY | SL_FILT_HAS_SCOPED)) && f->deny) {
-		id = sl_deny_lookup(f, pi);
+	if (c->flags & (SL_FILT_HAS_DENY | SL_FILT_HAS_SCOPED)) {
+		id = sl_deny_lookup(f, pi, &ovr);
 		if (id) {
 			*rule = id - 1;
 			sl_hit(f, *rule);
@@ -297,12 +156,41 @@ sl_filter_src(struct sl_fctx *f, const struct sl_pkt_info *pi, __u32 *rule)
 			sl_drop_event(f, pi, SL_XDP_MON_DENY, *rule, 1);
 		}
 	}
-	if ((c->flags & SL_FILT_HAS_RATE) && sl_rate_over(f, pi, rule)) {
+	if ((c->flags & SL_FILT_HAS_RATE) && sl_rate_over(f, pi, rule, &ovr)) {
 		if (!(c->flags & SL_FILT_RATE_MONITOR))
 			return SL_XDP_DROP_RATE;
 		sl_drop_event(f, pi, SL_XDP_MON_RATE, *rule, 1);
 	}
 	return 0;
+}
+
+/*
+ * The SYN limit of VIP service (@pi's destination, @port): its own (the
+ * address and port, else the address's all-ports entry) or the default.
+ * @return the limit (pps 0: none), its id in *@id (0: the default's).
+ */
+static __always_inline const struct sl_filt_rate *
+sl_syn_limit(struct sl_fctx *f, const struct sl_pkt_info *pi, __u16 port, __u32 *id)
+{
+	struct sl_filt_syn_key k = {};
+	const struct sl_filt_syn_rule *r;
+	void *m;
+
+	*id = 0;
+	if (!(f->conf->flags & SL_FILT_HAS_SYN_OVR) || !(m = sl_inner(&sl_f_syn)))
+		return &f->conf->syn;
+	k.family = pi->family;
+	k.port = port;
+	__builtin_memcpy(k.addr, pi->dst, 16);
+	r = bpf_map_lookup_elem(m, &k);
+	if (!r && port) {
+		k.port = 0;
+		r = bpf_map_lookup_elem(m, &k);
+	}
+	if (!r)
+		return &f->conf->syn;
+	*id = r->id;
+	return &r->rate;
 }
 
 /*
@@ -313,21 +201,27 @@ static __always_inline int
 sl_syn_over(struct sl_fctx *f, const struct sl_pkt_info *pi, __u16 port)
 {
 	struct sl_filt_bucket_key bk = {};
+	const struct sl_filt_rate *lim;
 	struct sl_filt_bucket *b;
+	__u32 id;
 
-	if (!f->conf || f->conf->syn.pps == 0 || !f->state || pi->proto != IPPROTO_TCP ||
+	if (!f->conf || (f->conf->syn.pps == 0 && !(f->conf->flags & SL_FILT_HAS_SYN_OVR)) ||
+		pi->proto != IPPROTO_TCP ||
 		(pi->tcp_flags & (SL_TCP_SYN | SL_TCP_ACK)) != SL_TCP_SYN)
+		return 0;
+	lim = sl_syn_limit(f, pi, port, &id);
+	if (lim->pps == 0)
 		return 0;
 	bk.kind = SL_FILT_BUCKET_SYN;
 	bk.family = pi->family;
 	bk.proto = pi->proto;
 	bk.port = port;
+	bk.rule = id;
 	__builtin_memcpy(bk.addr, pi->dst, 16);
 	b = sl_bucket(f, &bk);
 	if (!b)
 		return 0;
-	if (sl_tb_take(f, &b->tat_pkts, sl_tb_ticks(bpf_ktime_get_ns()), 1, f->conf->syn.pps,
-		    f->conf->syn.burst_pkts))
+	if (sl_tb_take(f, &b->tat_pkts, lim->pkt_cost, lim->pkt_limit))
 		return 0;
 	if (!(f->conf->flags & SL_FILT_SYN_MONITOR))
 		return 1;

@@ -37,6 +37,18 @@ struct {
 	__type(value, struct sl_vip_value);
 } sl_vips SEC(".maps");
 
+/* The token buckets' clock, per CPU: the fine clock as read in jiffy @jiffies. */
+struct sl_clock {
+	__u64 jiffies;
+	__u64 ticks;
+};
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct sl_clock);
+} sl_clock SEC(".maps");
+
 /*
  * The filter's state: outer maps of one slot each, whose inner maps live
  * pinned per interface and are plugged in by user space (the design is in
@@ -66,13 +78,20 @@ struct sl_inner_conf {
 	__uint(value_size, sizeof(struct sl_filt_conf));
 };
 struct sl_inner_allow {
-	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
-	__uint(max_entries, SL_FILT_ALLOW_MAX);
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, SL_FILT_ALLOW_MAX *SL_FILT_SET_ROOM);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__uint(key_size, sizeof(struct sl_filt_key));
-	__uint(value_size, sizeof(struct sl_filt_rule));
+	__uint(key_size, sizeof(struct sl_filt_pkey));
+	__uint(value_size, sizeof(struct sl_filt_pval));
 };
 struct sl_inner_deny {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, SL_FILT_DENY_MAX *SL_FILT_SET_ROOM);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(key_size, sizeof(struct sl_filt_pkey));
+	__uint(value_size, sizeof(struct sl_filt_pval));
+};
+struct sl_inner_scoped {
 	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
 	__uint(max_entries, SL_FILT_DENY_MAX);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
@@ -80,11 +99,18 @@ struct sl_inner_deny {
 	__uint(value_size, sizeof(struct sl_filt_rule));
 };
 struct sl_inner_rate {
-	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
-	__uint(max_entries, SL_FILT_RATE_MAX);
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, SL_FILT_RATE_MAX *SL_FILT_SET_ROOM);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__uint(key_size, sizeof(struct sl_filt_key));
-	__uint(value_size, sizeof(struct sl_filt_rate_rule));
+	__uint(key_size, sizeof(struct sl_filt_pkey));
+	__uint(value_size, sizeof(struct sl_filt_rate_pval));
+};
+struct sl_inner_syn {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, SL_FILT_SYN_MAX);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(key_size, sizeof(struct sl_filt_syn_key));
+	__uint(value_size, sizeof(struct sl_filt_syn_rule));
 };
 struct sl_inner_state {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -98,6 +124,12 @@ struct sl_inner_hits {
 	__uint(key_size, sizeof(__u32));
 	__uint(value_size, sizeof(__u64));
 };
+struct sl_inner_hitbuf {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, sizeof(struct sl_filt_hitbuf));
+};
 struct sl_inner_drops {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, SL_FILT_DROPS_BYTES);
@@ -107,9 +139,12 @@ SL_OUTER(sl_xdp_stats, struct sl_inner_stats);
 SL_OUTER(sl_f_conf, struct sl_inner_conf);
 SL_OUTER(sl_f_allow, struct sl_inner_allow);
 SL_OUTER(sl_f_deny, struct sl_inner_deny);
+SL_OUTER(sl_f_scoped, struct sl_inner_scoped);
 SL_OUTER(sl_f_rate, struct sl_inner_rate);
+SL_OUTER(sl_f_syn, struct sl_inner_syn);
 SL_OUTER(sl_f_state, struct sl_inner_state);
 SL_OUTER(sl_f_hits, struct sl_inner_hits);
+SL_OUTER(sl_f_hitbuf, struct sl_inner_hitbuf);
 SL_OUTER(sl_f_drops, struct sl_inner_drops);
 
 #elif defined(SL_BPF_DECAP)

@@ -3,8 +3,10 @@
  * An interface's filter maps: open or create the pinned inner maps, plug
  * them into a front program's outer maps, and replace rule sets by building
  * new inner maps and swapping them in (the design is in <sluice/bpf_maps.h>).
- * Reading the state back (rule sets, counters, hits, recent drops) is in
- * filter_read.c; the rule-set model and its JSON in filter_cfg*.c.
+ * Building the new maps is in filter_build.c (prefix sets: filter_pset.c),
+ * reading the state back (rule sets, counters, hits, recent drops) in
+ * filter_read.c, the rule-set model and its JSON in filter_cfg.c and
+ * filter_json.c, the standalone load in filter_load.c.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -20,7 +22,6 @@
 #include <unistd.h>
 
 #include <bpf/bpf.h>
-#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
 #include "filter_priv.h"
@@ -30,12 +31,14 @@ const struct sl_fmap_def sl_fmap_defs[SL_FM_COUNT] = {
 		sizeof(struct sl_xdp_counter), SL_XDP_STATS_MAX, 0},
 	[SL_FM_CONF] = {SL_MAP_F_CONF, "conf", BPF_MAP_TYPE_ARRAY, 4, sizeof(struct sl_filt_conf),
 		1, 0},
-	[SL_FM_ALLOW] = {SL_MAP_F_ALLOW, "allow", BPF_MAP_TYPE_LPM_TRIE, sizeof(struct sl_filt_key),
-		sizeof(struct sl_filt_rule), SL_FILT_ALLOW_MAX, BPF_F_NO_PREALLOC},
-	[SL_FM_DENY] = {SL_MAP_F_DENY, "deny", BPF_MAP_TYPE_LPM_TRIE, sizeof(struct sl_filt_key),
-		sizeof(struct sl_filt_rule), SL_FILT_DENY_MAX, BPF_F_NO_PREALLOC},
-	[SL_FM_RATE] = {SL_MAP_F_RATE, "rate", BPF_MAP_TYPE_LPM_TRIE, sizeof(struct sl_filt_key),
-		sizeof(struct sl_filt_rate_rule), SL_FILT_RATE_MAX, BPF_F_NO_PREALLOC},
+	[SL_FM_ALLOW] = {SL_MAP_F_ALLOW, "allow", BPF_MAP_TYPE_HASH, sizeof(struct sl_filt_pkey),
+		sizeof(struct sl_filt_pval), SL_FILT_ALLOW_MAX *SL_FILT_SET_ROOM,
+		BPF_F_NO_PREALLOC},
+	[SL_FM_DENY] = {SL_MAP_F_DENY, "deny", BPF_MAP_TYPE_HASH, sizeof(struct sl_filt_pkey),
+		sizeof(struct sl_filt_pval), SL_FILT_DENY_MAX *SL_FILT_SET_ROOM, BPF_F_NO_PREALLOC},
+	[SL_FM_RATE] = {SL_MAP_F_RATE, "rate", BPF_MAP_TYPE_HASH, sizeof(struct sl_filt_pkey),
+		sizeof(struct sl_filt_rate_pval), SL_FILT_RATE_MAX *SL_FILT_SET_ROOM,
+		BPF_F_NO_PREALLOC},
 	[SL_FM_STATE] = {SL_MAP_F_STATE, "buckets", BPF_MAP_TYPE_LRU_HASH,
 		sizeof(struct sl_filt_bucket_key), sizeof(struct sl_filt_bucket),
 		SL_FILT_BUCKETS_MAX, 0},
@@ -43,6 +46,13 @@ const struct sl_fmap_def sl_fmap_defs[SL_FM_COUNT] = {
 		SL_FILT_HITS_MAX, 0},
 	[SL_FM_DROPS] = {SL_MAP_F_DROPS, "drops", BPF_MAP_TYPE_RINGBUF, 0, 0, SL_FILT_DROPS_BYTES,
 		0},
+	[SL_FM_SCOPED] = {SL_MAP_F_SCOPED, "scoped", BPF_MAP_TYPE_LPM_TRIE,
+		sizeof(struct sl_filt_key), sizeof(struct sl_filt_rule), SL_FILT_DENY_MAX,
+		BPF_F_NO_PREALLOC},
+	[SL_FM_HITBUF] = {SL_MAP_F_HITBUF, "hitbuf", BPF_MAP_TYPE_PERCPU_ARRAY, 4,
+		sizeof(struct sl_filt_hitbuf), 1, 0},
+	[SL_FM_SYN] = {SL_MAP_F_SYN, "syn", BPF_MAP_TYPE_HASH, sizeof(struct sl_filt_syn_key),
+		sizeof(struct sl_filt_syn_rule), SL_FILT_SYN_MAX, BPF_F_NO_PREALLOC},
 };
 
 int
@@ -331,103 +341,6 @@ sl_filter_plug_ifindex(struct sl_filter *f, int ifindex)
 	return rc;
 }
 
-/* ---- building maps from a rule set ---- */
-
-static void
-key_of(struct sl_filt_key *k, const struct sl_filter_prefix *p)
-{
-	memset(k, 0, sizeof(*k));
-	k->family = p->family;
-	memcpy(k->src, p->addr, 16);
-	k->prefixlen = SL_FILT_KEY_SCOPE_BITS + p->len;
-}
-
-static int
-build_allow(const struct sl_filter_cfg *cfg)
-{
-	int fd = sl_fmap_create(SL_FM_ALLOW);
-
-	for (uint32_t i = 0; fd >= 0 && i < cfg->n_allow; i++) {
-		struct sl_filt_rule r = {.id = SL_FILT_ID_ALLOW + i};
-		struct sl_filt_key k;
-
-		key_of(&k, &cfg->allow[i]);
-		/* A duplicate keeps its first id (BPF_NOEXIST): hits go to the first copy. */
-		if (bpf_map_update_elem(fd, &k, &r, BPF_NOEXIST) < 0 && errno != EEXIST) {
-			int e = -errno;
-			close(fd);
-			return e;
-		}
-	}
-	return fd;
-}
-
-static int
-build_deny(const struct sl_filter_cfg *cfg)
-{
-	int fd = sl_fmap_create(SL_FM_DENY);
-
-	for (uint32_t i = 0; fd >= 0 && i < cfg->n_deny; i++) {
-		const struct sl_filter_deny *d = &cfg->deny[i];
-		struct sl_filt_rule r = {.id = SL_FILT_ID_DENY + i};
-		struct sl_filt_key k;
-
-		key_of(&k, &d->src);
-		if (d->scoped) {
-			k.proto = d->proto;
-			k.port = htons(d->port);
-			memcpy(k.dst, d->dst, 16);
-		}
-		if (bpf_map_update_elem(fd, &k, &r, BPF_NOEXIST) < 0 && errno != EEXIST) {
-			int e = -errno;
-			close(fd);
-			return e;
-		}
-	}
-	return fd;
-}
-
-static int
-build_rate(const struct sl_filter_cfg *cfg)
-{
-	int fd = sl_fmap_create(SL_FM_RATE);
-
-	for (uint32_t i = 0; fd >= 0 && i < cfg->n_rate_ovr; i++) {
-		const struct sl_filter_rate_ovr *o = &cfg->rate_ovr[i];
-		struct sl_filt_rate_rule r = {.id = SL_FILT_ID_RATE + i};
-		struct sl_filt_key k;
-
-		key_of(&k, &o->src);
-		r.key_len = o->key_len ? o->key_len
-				       : (o->src.family == 4 ? cfg->key_len4 : cfg->key_len6);
-		sl_frate_fill(&r.rate, &o->rate);
-		if (bpf_map_update_elem(fd, &k, &r, BPF_NOEXIST) < 0 && errno != EEXIST) {
-			int e = -errno;
-			close(fd);
-			return e;
-		}
-	}
-	return fd;
-}
-
-static int
-build_conf(const struct sl_filter_cfg *cfg)
-{
-	int fd = sl_fmap_create(SL_FM_CONF);
-	struct sl_filt_conf c;
-	__u32 zero = 0;
-
-	if (fd < 0)
-		return fd;
-	sl_fconf_from_cfg(&c, cfg);
-	if (bpf_map_update_elem(fd, &zero, &c, BPF_ANY) < 0) {
-		int e = -errno;
-		close(fd);
-		return e;
-	}
-	return fd;
-}
-
 /* Zero the hit counters of ids [first, first + n): a replaced list's rules start at 0. */
 static void
 zero_hits(struct sl_filter *f, uint32_t first, uint32_t n)
@@ -440,11 +353,30 @@ zero_hits(struct sl_filter *f, uint32_t first, uint32_t n)
 	}
 }
 
+/*
+ * Drop the CPUs' pending hits (struct sl_filt_hitbuf): they belong to the
+ * replaced lists' rules. A CPU adding hits meanwhile may lose a batch.
+ */
+static void
+zero_hitbuf(struct sl_filter *f)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	struct sl_filt_hitbuf *v;
+	__u32 zero = 0;
+
+	if (ncpu <= 0 || !(v = calloc((size_t)ncpu, sizeof(*v))))
+		return;
+	bpf_map_update_elem(f->fd[SL_FM_HITBUF], &zero, v, BPF_ANY);
+	free(v);
+}
+
 int
 sl_filter_apply(struct sl_filter *f, const struct sl_filter_cfg *cfg, unsigned parts, char *err,
 	size_t errlen)
 {
-	static const enum sl_fmap order[] = {SL_FM_ALLOW, SL_FM_DENY, SL_FM_RATE, SL_FM_CONF};
+	/* Swap order: the lists first, then the conf that says which lists are in use. */
+	static const enum sl_fmap order[] = {
+		SL_FM_ALLOW, SL_FM_DENY, SL_FM_SCOPED, SL_FM_RATE, SL_FM_SYN, SL_FM_CONF};
 	int fresh[SL_FM_COUNT];
 	__u32 zero = 0;
 	int rc;
@@ -454,29 +386,31 @@ sl_filter_apply(struct sl_filter *f, const struct sl_filter_cfg *cfg, unsigned p
 	rc = sl_filter_cfg_validate(cfg, err, errlen);
 	if (rc < 0)
 		return rc;
-	parts |= SL_FILTER_PART_CONF;
+	err[0] = '\0';
 
 	/* Build everything first: a failure here changes nothing. */
+	rc = 0;
 	if (parts & SL_FILTER_PART_ALLOW)
-		fresh[SL_FM_ALLOW] = build_allow(cfg);
-	if (parts & SL_FILTER_PART_DENY)
-		fresh[SL_FM_DENY] = build_deny(cfg);
-	if (parts & SL_FILTER_PART_RATE)
-		fresh[SL_FM_RATE] = build_rate(cfg);
-	fresh[SL_FM_CONF] = build_conf(cfg);
-	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
-		enum sl_fmap m = order[i];
-		bool wanted = m == SL_FM_CONF || (parts & (1u << (m - SL_FM_ALLOW)));
-
-		if (wanted && fresh[m] < 0) {
-			rc = fresh[m];
-			snprintf(err, errlen, "cannot build the new %s map: %s",
-				sl_fmap_defs[m].pin, strerror(-rc));
-			goto out;
-		}
+		rc = fresh[SL_FM_ALLOW] =
+			sl_fbuild_set(SL_FM_ALLOW, SL_FILT_SET_ALLOW, cfg, err, errlen);
+	if (rc >= 0 && (parts & SL_FILTER_PART_DENY))
+		rc = fresh[SL_FM_DENY] =
+			sl_fbuild_set(SL_FM_DENY, SL_FILT_SET_DENY, cfg, err, errlen);
+	if (rc >= 0 && (parts & SL_FILTER_PART_DENY))
+		rc = fresh[SL_FM_SCOPED] = sl_fbuild_scoped(cfg);
+	if (rc >= 0 && (parts & SL_FILTER_PART_RATE))
+		rc = fresh[SL_FM_RATE] =
+			sl_fbuild_set(SL_FM_RATE, SL_FILT_SET_RATE, cfg, err, errlen);
+	if (rc >= 0 && (parts & SL_FILTER_PART_SYN))
+		rc = fresh[SL_FM_SYN] = sl_fbuild_syn(cfg);
+	if (rc >= 0)
+		rc = fresh[SL_FM_CONF] = sl_fbuild_conf(cfg);
+	if (rc < 0) {
+		if (!err[0])
+			snprintf(err, errlen, "cannot build the new maps: %s", strerror(-rc));
+		goto out;
 	}
 
-	/* Swap: lists first, then the conf that says which lists are in use. */
 	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
 		enum sl_fmap m = order[i];
 
@@ -505,89 +439,12 @@ sl_filter_apply(struct sl_filter *f, const struct sl_filter_cfg *cfg, unsigned p
 		f->fd[m] = fresh[m];
 		fresh[m] = -1;
 	}
+	if (parts & (SL_FILTER_PART_ALLOW | SL_FILTER_PART_DENY | SL_FILTER_PART_RATE))
+		zero_hitbuf(f);
 	rc = 0;
 out:
 	for (int m = 0; m < SL_FM_COUNT; m++)
 		if (fresh[m] >= 0)
 			close(fresh[m]);
-	return rc;
-}
-
-/* Set const volatile @var (a __u8 in @map, the object's .rodata) to @val, found through BTF. */
-static int
-rodata_set_u8(struct bpf_object *obj, struct bpf_map *map, const char *var, uint8_t val)
-{
-	const struct btf *btf = bpf_object__btf(obj);
-	const struct btf_type *sec;
-	const struct btf_var_secinfo *vs;
-	const void *ro;
-	size_t sz;
-	int id;
-
-	if (!map || !btf)
-		return -ENOENT;
-	id = btf__find_by_name_kind(btf, ".rodata", BTF_KIND_DATASEC);
-	if (id < 0)
-		return -ENOENT;
-	sec = btf__type_by_id(btf, (__u32)id);
-	ro = bpf_map__initial_value(map, &sz);
-	if (!sec || !ro)
-		return -ENOENT;
-	vs = btf_var_secinfos(sec);
-	for (int i = 0; i < btf_vlen(sec); i++, vs++) {
-		const struct btf_type *v = btf__type_by_id(btf, vs->type);
-
-		if (v && strcmp(btf__name_by_offset(btf, v->name_off), var) == 0) {
-			uint8_t *copy;
-			int rc;
-
-			if (vs->size != 1 || vs->offset >= sz)
-				return -EINVAL;
-			/* libbpf 1.1 hands out the initial value read-only: set a changed copy. */
-			copy = malloc(sz);
-			if (!copy)
-				return -ENOMEM;
-			memcpy(copy, ro, sz);
-			copy[vs->offset] = val;
-			rc = bpf_map__set_initial_value(map, copy, sz);
-			free(copy);
-			return rc;
-		}
-	}
-	return -ENOENT;
-}
-
-int
-sl_filter_load_standalone(const char *obj_path, int ifindex, uint32_t xdp_flags, int *prog_fd)
-{
-	struct bpf_object *obj;
-	struct bpf_program *prog;
-	struct bpf_map *map;
-	int rc;
-
-	*prog_fd = -1;
-	obj = bpf_object__open_file(obj_path, NULL);
-	if (!obj)
-		return -errno;
-	map = bpf_object__find_map_by_name(obj, ".rodata");
-	rc = rodata_set_u8(obj, map, "sl_standalone", 1);
-	if (rc < 0)
-		goto out;
-	rc = bpf_object__load(obj);
-	if (rc < 0)
-		goto out;
-	prog = bpf_object__next_program(obj, NULL);
-	if (!prog) {
-		rc = -ENOENT;
-		goto out;
-	}
-	rc = bpf_xdp_attach(ifindex, bpf_program__fd(prog), xdp_flags, NULL);
-	if (rc < 0)
-		goto out;
-	*prog_fd = dup(bpf_program__fd(prog));
-	if (*prog_fd < 0)
-		rc = -errno;
-out:
-	bpf_object__close(obj);
 	return rc;
 }

@@ -43,10 +43,12 @@ sl_filter_cfg_free(struct sl_filter_cfg *cfg)
 	free(cfg->allow);
 	free(cfg->deny);
 	free(cfg->rate_ovr);
+	free(cfg->syn_ovr);
 	cfg->allow = NULL;
 	cfg->deny = NULL;
 	cfg->rate_ovr = NULL;
-	cfg->n_allow = cfg->n_deny = cfg->n_rate_ovr = 0;
+	cfg->syn_ovr = NULL;
+	cfg->n_allow = cfg->n_deny = cfg->n_rate_ovr = cfg->n_syn_ovr = 0;
 }
 
 static unsigned
@@ -281,6 +283,30 @@ sl_filter_cfg_validate(const struct sl_filter_cfg *cfg, char *err, size_t errlen
 			(unsigned long long)SL_TB_MAX_UNITS);
 	if (cfg->syn_burst && !cfg->syn_pps)
 		return fail(err, errlen, "syn_limit.burst: a burst without its rate");
+	if (cfg->n_syn_ovr > SL_FILT_SYN_MAX)
+		return fail(err, errlen, "syn_limit.overrides: %u, at most %u", cfg->n_syn_ovr,
+			SL_FILT_SYN_MAX);
+	for (uint32_t i = 0; i < cfg->n_syn_ovr; i++) {
+		const struct sl_filter_syn_ovr *o = &cfg->syn_ovr[i];
+
+		if (o->family != 4 && o->family != 6)
+			return fail(err, errlen,
+				"syn_limit.overrides[%u].vip: family must be 4 or 6", i);
+		if (o->pps > SL_TB_MAX_UNITS || o->burst > SL_TB_MAX_UNITS)
+			return fail(err, errlen, "syn_limit.overrides[%u]: at most %llu", i,
+				(unsigned long long)SL_TB_MAX_UNITS);
+		if (o->burst && !o->pps)
+			return fail(err, errlen,
+				"syn_limit.overrides[%u].burst: a burst without its rate", i);
+		for (uint32_t j = 0; j < i; j++)
+			if (cfg->syn_ovr[j].family == o->family &&
+				cfg->syn_ovr[j].port == o->port &&
+				memcmp(cfg->syn_ovr[j].addr, o->addr, 16) == 0)
+				return fail(err, errlen,
+					"syn_limit.overrides[%u]: the same VIP and port as "
+					"overrides[%u]",
+					i, j);
+	}
 	if (cfg->drop_sample == 0 || cfg->drop_sample > (1u << 30) ||
 		(cfg->drop_sample & (cfg->drop_sample - 1)))
 		return fail(err, errlen, "drop_sample: %u is not a power of two in 1..2^30",
@@ -301,6 +327,24 @@ sl_frate_fill(struct sl_filt_rate *out, const struct sl_filter_rate *in)
 		out->burst_bytes = in->bps / 10 > SL_FILTER_MIN_BURST_BYTES
 					   ? in->bps / 10
 					   : SL_FILTER_MIN_BURST_BYTES;
+	sl_frate_derive(out);
+}
+
+/* The ticks a bucket of @burst at @rate holds, at least SL_TB_MIN_DEPTH_TICKS. */
+static uint64_t
+depth(uint64_t burst, uint64_t rate)
+{
+	uint64_t t = sl_tb_cost(burst, rate);
+
+	return t > SL_TB_MIN_DEPTH_TICKS ? t : SL_TB_MIN_DEPTH_TICKS;
+}
+
+void
+sl_frate_derive(struct sl_filt_rate *r)
+{
+	r->pkt_cost = r->pps ? sl_tb_cost(1, r->pps) : 0;
+	r->pkt_limit = r->pps ? depth(r->burst_pkts, r->pps) : 0;
+	r->byte_limit = r->bps ? depth(r->burst_bytes, r->bps) : 0;
 }
 
 void
@@ -323,15 +367,23 @@ sl_fconf_from_cfg(struct sl_filt_conf *c, const struct sl_filter_cfg *cfg)
 		c->flags |= SL_FILT_HAS_RATE | SL_FILT_HAS_RATE_OVR;
 	if (cfg->rate.pps || cfg->rate.bps)
 		c->flags |= SL_FILT_HAS_RATE;
+	if (cfg->n_syn_ovr)
+		c->flags |= SL_FILT_HAS_SYN_OVR;
 	c->rate_key_len4 = cfg->key_len4;
 	c->rate_key_len6 = cfg->key_len6;
 	while (shift < 31 && (1u << shift) < cfg->drop_sample)
 		shift++;
 	c->sample_shift = (uint8_t)shift;
 	sl_frate_fill(&c->rate, &cfg->rate);
-	c->syn.pps = cfg->syn_pps;
-	c->syn.burst_pkts =
-		cfg->syn_burst ? cfg->syn_burst : (cfg->syn_pps / 10 ? cfg->syn_pps / 10 : 1);
-	if (!cfg->syn_pps)
-		c->syn.burst_pkts = 0;
+	sl_fsyn_fill(&c->syn, cfg->syn_pps, cfg->syn_burst);
+}
+
+void
+sl_fsyn_fill(struct sl_filt_rate *out, uint64_t pps, uint64_t burst)
+{
+	memset(out, 0, sizeof(*out));
+	out->pps = pps;
+	if (pps)
+		out->burst_pkts = burst ? burst : (pps / 10 ? pps / 10 : 1);
+	sl_frate_derive(out);
 }

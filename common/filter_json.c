@@ -87,6 +87,8 @@ get_mode(struct jctx *c, json_t *o, const char *field, enum sl_filter_mode *out)
 	return 0;
 }
 
+static int get_addr(struct jctx *c, json_t *x, const char *field, uint8_t *addr, uint8_t *family);
+
 static int
 get_prefix(struct jctx *c, json_t *v, const char *field, struct sl_filter_prefix *p)
 {
@@ -156,15 +158,13 @@ parse_deny_rule(struct jctx *c, json_t *v, size_t i, struct sl_filter_deny *d)
 		return 0;
 	}
 	d->scoped = true;
-	if (!json_is_string(x))
-		return jfail(c, "%s.vip: must be an address string", field);
-	if (inet_pton(AF_INET, json_string_value(x), d->dst) == 1)
-		d->dst_family = 4;
-	else if (inet_pton(AF_INET6, json_string_value(x), d->dst) == 1)
-		d->dst_family = 6;
-	else
-		return jfail(c, "%s.vip: '%s' is not an IPv4 or IPv6 address", field,
-			json_string_value(x));
+	{
+		char f2[80];
+
+		snprintf(f2, sizeof(f2), "%s.vip", field);
+		if (get_addr(c, x, f2, d->dst, &d->dst_family) < 0)
+			return -EINVAL;
+	}
 	(void)msg;
 	x = json_object_get(v, "protocol");
 	if (x) {
@@ -287,10 +287,62 @@ parse_rate(struct jctx *c, json_t *o, struct sl_filter_cfg *cfg)
 	return 0;
 }
 
+/* An address string into @addr/@family; jfail naming @field otherwise. */
+static int
+get_addr(struct jctx *c, json_t *x, const char *field, uint8_t *addr, uint8_t *family)
+{
+	if (!json_is_string(x))
+		return jfail(c, "%s: must be an address string", field);
+	if (inet_pton(AF_INET, json_string_value(x), addr) == 1)
+		*family = 4;
+	else if (inet_pton(AF_INET6, json_string_value(x), addr) == 1)
+		*family = 6;
+	else
+		return jfail(
+			c, "%s: '%s' is not an IPv4 or IPv6 address", field, json_string_value(x));
+	return 0;
+}
+
+static int
+parse_syn_ovr(struct jctx *c, json_t *v, size_t i, struct sl_filter_syn_ovr *o)
+{
+	static const char *const keys[] = {"vip", "port", "pps", "burst", NULL};
+	char field[64], f2[80];
+	json_t *x;
+
+	snprintf(field, sizeof(field), "syn_limit.overrides[%zu]", i);
+	if (!json_is_object(v))
+		return jfail(c, "%s: must be an object", field);
+	if (only_keys(c, v, field, keys) < 0)
+		return -EINVAL;
+	snprintf(f2, sizeof(f2), "%s.vip", field);
+	if (!(x = json_object_get(v, "vip")))
+		return jfail(c, "%s: missing", f2);
+	if (get_addr(c, x, f2, o->addr, &o->family) < 0)
+		return -EINVAL;
+	x = json_object_get(v, "port");
+	if (x) {
+		if (!json_is_integer(x) || json_integer_value(x) < 0 ||
+			json_integer_value(x) > 65535)
+			return jfail(
+				c, "%s.port: must be an integer in 0..65535 (0: all ports)", field);
+		o->port = (uint16_t)json_integer_value(x);
+	}
+	if (!json_object_get(v, "pps"))
+		return jfail(c, "%s.pps: missing (0 exempts the VIP from the SYN limit)", field);
+	if (get_u64(c, v, "pps", field, SL_TB_MAX_UNITS, &o->pps) < 0 ||
+		get_u64(c, v, "burst", field, SL_TB_MAX_UNITS, &o->burst) < 0)
+		return -EINVAL;
+	return 0;
+}
+
 static int
 parse_syn(struct jctx *c, json_t *o, struct sl_filter_cfg *cfg)
 {
-	static const char *const keys[] = {"mode", "pps", "burst", NULL};
+	static const char *const keys[] = {"mode", "pps", "burst", "overrides", NULL};
+	json_t *ov, *v;
+	size_t i;
+	int rc;
 
 	if (!json_is_object(o))
 		return jfail(c, "syn_limit: must be an object");
@@ -299,6 +351,23 @@ parse_syn(struct jctx *c, json_t *o, struct sl_filter_cfg *cfg)
 		get_u64(c, o, "pps", "syn_limit", SL_TB_MAX_UNITS, &cfg->syn_pps) < 0 ||
 		get_u64(c, o, "burst", "syn_limit", SL_TB_MAX_UNITS, &cfg->syn_burst) < 0)
 		return -EINVAL;
+	ov = json_object_get(o, "overrides");
+	if (!ov)
+		return 0;
+	if (!json_is_array(ov))
+		return jfail(c, "syn_limit.overrides: must be an array");
+	if (json_array_size(ov) > SL_FILT_SYN_MAX)
+		return jfail(c, "syn_limit.overrides: %zu, at most %u", json_array_size(ov),
+			SL_FILT_SYN_MAX);
+	cfg->syn_ovr = calloc(json_array_size(ov) + 1, sizeof(*cfg->syn_ovr));
+	if (!cfg->syn_ovr)
+		return -ENOMEM;
+	json_array_foreach(ov, i, v)
+	{
+		if ((rc = parse_syn_ovr(c, v, i, &cfg->syn_ovr[i])) < 0)
+			return rc;
+		cfg->n_syn_ovr++;
+	}
 	return 0;
 }
 
@@ -453,6 +522,20 @@ sl_filter_cfg_to_json(const struct sl_filter_cfg *cfg)
 	json_object_set_new(o, "mode", json_string(mode_str(cfg->syn_mode)));
 	json_object_set_new(o, "pps", json_integer((json_int_t)cfg->syn_pps));
 	json_object_set_new(o, "burst", json_integer((json_int_t)cfg->syn_burst));
+	ov = json_array();
+	for (uint32_t i = 0; i < cfg->n_syn_ovr; i++) {
+		const struct sl_filter_syn_ovr *s = &cfg->syn_ovr[i];
+		char ip[INET6_ADDRSTRLEN];
+		json_t *r = json_object();
+
+		inet_ntop(s->family == 4 ? AF_INET : AF_INET6, s->addr, ip, sizeof(ip));
+		json_object_set_new(r, "vip", json_string(ip));
+		json_object_set_new(r, "port", json_integer(s->port));
+		json_object_set_new(r, "pps", json_integer((json_int_t)s->pps));
+		json_object_set_new(r, "burst", json_integer((json_int_t)s->burst));
+		json_array_append_new(ov, r);
+	}
+	json_object_set_new(o, "overrides", ov);
 	json_object_set_new(root, "syn_limit", o);
 	json_object_set_new(root, "drop_sample", json_integer(cfg->drop_sample));
 

@@ -6,6 +6,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,34 +15,25 @@
 
 #include "filter_priv.h"
 
-static void
-prefix_of(struct sl_filter_prefix *p, const struct sl_filt_key *k)
-{
-	memset(p, 0, sizeof(*p));
-	p->family = k->family;
-	p->len = (uint8_t)(k->prefixlen - SL_FILT_KEY_SCOPE_BITS);
-	memcpy(p->addr, k->src, 16);
-}
-
 /*
- * Walk LPM trie @fd; @put(ctx, key, value) for each entry. Keys are copied
- * before the next call, as get_next_key needs the previous key.
+ * Walk map @fd (keys of @ksize, values of @vsize bytes); @put(ctx, key,
+ * value) for each entry. Keys are copied before the next call, as
+ * get_next_key needs the previous key.
  */
 static int
-walk(int fd, size_t vsize, void (*put)(void *ctx, const struct sl_filt_key *k, const void *v),
+walk(int fd, size_t ksize, size_t vsize, void (*put)(void *ctx, const void *k, const void *v),
 	void *ctx)
 {
-	struct sl_filt_key cur, next;
-	unsigned char val[64];
+	unsigned char cur[64], next[64], val[128];
 	void *prev = NULL;
 
-	if (vsize > sizeof(val))
+	if (ksize > sizeof(cur) || vsize > sizeof(val))
 		return -EINVAL;
-	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
-		if (bpf_map_lookup_elem(fd, &next, val) == 0)
-			put(ctx, &next, val);
-		cur = next;
-		prev = &cur;
+	while (bpf_map_get_next_key(fd, prev, next) == 0) {
+		if (bpf_map_lookup_elem(fd, next, val) == 0)
+			put(ctx, next, val);
+		memcpy(cur, next, ksize);
+		prev = cur;
 	}
 	return errno == ENOENT ? 0 : -errno;
 }
@@ -49,66 +41,116 @@ walk(int fd, size_t vsize, void (*put)(void *ctx, const struct sl_filt_key *k, c
 struct rd {
 	struct sl_filter_cfg *cfg;
 	uint32_t base, max;
-	int err;
 };
 
-static void
-put_allow(void *ctx, const struct sl_filt_key *k, const void *v)
+/* The rule position of prefix-set entry @self (rule id + 1), or -1 for a marker or a stranger. */
+static int64_t
+pos_of(const struct rd *r, uint32_t self)
 {
-	struct rd *r = ctx;
-	const struct sl_filt_rule *rule = v;
-	uint32_t i = rule->id - r->base;
-
-	if (i >= r->max)
-		return;
-	prefix_of(&r->cfg->allow[i], k);
-	if (i + 1 > r->cfg->n_allow)
-		r->cfg->n_allow = i + 1;
+	if (!self || self - 1 < r->base || self - 1 - r->base >= r->max)
+		return -1;
+	return self - 1 - r->base;
 }
 
 static void
-put_deny(void *ctx, const struct sl_filt_key *k, const void *v)
+pset_prefix(struct sl_filter_prefix *p, const struct sl_filt_pkey *k)
+{
+	memset(p, 0, sizeof(*p));
+	p->family = k->family;
+	p->len = k->len;
+	memcpy(p->addr, k->addr, 16);
+}
+
+static void
+put_allow(void *ctx, const void *key, const void *v)
 {
 	struct rd *r = ctx;
-	const struct sl_filt_rule *rule = v;
-	uint32_t i = rule->id - r->base;
-	struct sl_filter_deny *d;
-	static const uint8_t zero[16];
+	int64_t i = pos_of(r, ((const struct sl_filt_pval *)v)->self);
 
-	if (i >= r->max)
+	if (i < 0)
+		return;
+	pset_prefix(&r->cfg->allow[i], key);
+	if (i + 1 > r->cfg->n_allow)
+		r->cfg->n_allow = (uint32_t)i + 1;
+}
+
+static void
+put_deny(void *ctx, const void *key, const void *v)
+{
+	struct rd *r = ctx;
+	int64_t i = pos_of(r, ((const struct sl_filt_pval *)v)->self);
+
+	if (i < 0)
+		return;
+	pset_prefix(&r->cfg->deny[i].src, key);
+	if (i + 1 > r->cfg->n_deny)
+		r->cfg->n_deny = (uint32_t)i + 1;
+}
+
+static void
+put_scoped(void *ctx, const void *key, const void *v)
+{
+	struct rd *r = ctx;
+	const struct sl_filt_key *k = key;
+	int64_t i = pos_of(r, ((const struct sl_filt_rule *)v)->id + 1);
+	struct sl_filter_deny *d;
+
+	if (i < 0)
 		return;
 	d = &r->cfg->deny[i];
-	prefix_of(&d->src, k);
-	if (k->proto || k->port || memcmp(k->dst, zero, 16) != 0) {
-		d->scoped = true;
-		d->dst_family = k->family;
-		d->proto = k->proto;
-		d->port = ntohs(k->port);
-		memcpy(d->dst, k->dst, 16);
-	}
+	memset(&d->src, 0, sizeof(d->src));
+	d->src.family = k->family;
+	d->src.len = (uint8_t)(k->prefixlen - SL_FILT_KEY_SCOPE_BITS);
+	memcpy(d->src.addr, k->src, 16);
+	d->scoped = true;
+	d->dst_family = k->family;
+	d->proto = k->proto;
+	d->port = ntohs(k->port);
+	memcpy(d->dst, k->dst, 16);
 	if (i + 1 > r->cfg->n_deny)
-		r->cfg->n_deny = i + 1;
+		r->cfg->n_deny = (uint32_t)i + 1;
 }
 
 static void
-put_rate(void *ctx, const struct sl_filt_key *k, const void *v)
+put_rate(void *ctx, const void *key, const void *v)
 {
+	const struct sl_filt_rate_pval *rule = v;
 	struct rd *r = ctx;
-	const struct sl_filt_rate_rule *rule = v;
-	uint32_t i = rule->id - r->base;
+	int64_t i = pos_of(r, rule->self);
 	struct sl_filter_rate_ovr *o;
 
-	if (i >= r->max)
+	if (i < 0)
 		return;
+	/* A rule is its own best match: the value carries its limit. */
 	o = &r->cfg->rate_ovr[i];
-	prefix_of(&o->src, k);
+	pset_prefix(&o->src, key);
 	o->key_len = rule->key_len;
 	o->rate.pps = rule->rate.pps;
 	o->rate.bps = rule->rate.bps;
 	o->rate.burst_pkts = rule->rate.burst_pkts;
 	o->rate.burst_bytes = rule->rate.burst_bytes;
 	if (i + 1 > r->cfg->n_rate_ovr)
-		r->cfg->n_rate_ovr = i + 1;
+		r->cfg->n_rate_ovr = (uint32_t)i + 1;
+}
+
+static void
+put_syn(void *ctx, const void *key, const void *v)
+{
+	const struct sl_filt_syn_rule *rule = v;
+	const struct sl_filt_syn_key *k = key;
+	struct rd *r = ctx;
+	struct sl_filter_syn_ovr *o;
+
+	if (rule->id == 0 || rule->id > r->max)
+		return;
+	o = &r->cfg->syn_ovr[rule->id - 1];
+	o->family = k->family;
+	memcpy(o->addr, k->addr, 16);
+	o->port = ntohs(k->port);
+	o->pps = rule->rate.pps;
+	o->burst = rule->rate.burst_pkts;
+	if (rule->id > r->cfg->n_syn_ovr)
+		r->cfg->n_syn_ovr = rule->id;
 }
 
 /*
@@ -159,22 +201,34 @@ sl_filter_get(struct sl_filter *f, struct sl_filter_cfg *cfg)
 	cfg->allow = calloc(SL_FILT_ALLOW_MAX, sizeof(*cfg->allow));
 	cfg->deny = calloc(SL_FILT_DENY_MAX, sizeof(*cfg->deny));
 	cfg->rate_ovr = calloc(SL_FILT_RATE_MAX, sizeof(*cfg->rate_ovr));
-	if (!cfg->allow || !cfg->deny || !cfg->rate_ovr) {
+	cfg->syn_ovr = calloc(SL_FILT_SYN_MAX, sizeof(*cfg->syn_ovr));
+	if (!cfg->allow || !cfg->deny || !cfg->rate_ovr || !cfg->syn_ovr) {
 		sl_filter_cfg_free(cfg);
 		return -ENOMEM;
 	}
 	r.base = SL_FILT_ID_ALLOW;
 	r.max = SL_FILT_ALLOW_MAX;
-	if ((rc = walk(f->fd[SL_FM_ALLOW], sizeof(struct sl_filt_rule), put_allow, &r)) < 0)
+	if ((rc = walk(f->fd[SL_FM_ALLOW], sizeof(struct sl_filt_pkey), sizeof(struct sl_filt_pval),
+		     put_allow, &r)) < 0)
 		goto fail;
 	r.base = SL_FILT_ID_DENY;
 	r.max = SL_FILT_DENY_MAX;
-	if ((rc = walk(f->fd[SL_FM_DENY], sizeof(struct sl_filt_rule), put_deny, &r)) < 0)
+	if ((rc = walk(f->fd[SL_FM_DENY], sizeof(struct sl_filt_pkey), sizeof(struct sl_filt_pval),
+		     put_deny, &r)) < 0 ||
+		(rc = walk(f->fd[SL_FM_SCOPED], sizeof(struct sl_filt_key),
+			 sizeof(struct sl_filt_rule), put_scoped, &r)) < 0)
 		goto fail;
 	r.base = SL_FILT_ID_RATE;
 	r.max = SL_FILT_RATE_MAX;
-	if ((rc = walk(f->fd[SL_FM_RATE], sizeof(struct sl_filt_rate_rule), put_rate, &r)) < 0)
+	if ((rc = walk(f->fd[SL_FM_RATE], sizeof(struct sl_filt_pkey),
+		     sizeof(struct sl_filt_rate_pval), put_rate, &r)) < 0)
 		goto fail;
+	r.max = SL_FILT_SYN_MAX;
+	if ((rc = walk(f->fd[SL_FM_SYN], sizeof(struct sl_filt_syn_key),
+		     sizeof(struct sl_filt_syn_rule), put_syn, &r)) < 0)
+		goto fail;
+	cfg->n_syn_ovr = squeeze(cfg->syn_ovr, cfg->n_syn_ovr, sizeof(*cfg->syn_ovr),
+		offsetof(struct sl_filter_syn_ovr, family));
 	cfg->n_allow = squeeze(cfg->allow, cfg->n_allow, sizeof(*cfg->allow),
 		offsetof(struct sl_filter_prefix, family));
 	cfg->n_deny = squeeze(cfg->deny, cfg->n_deny, sizeof(*cfg->deny),
@@ -217,15 +271,33 @@ sl_filter_counters(struct sl_filter *f, struct sl_xdp_counter *out)
 int
 sl_filter_hits(struct sl_filter *f, uint32_t first, uint32_t n, uint64_t *out)
 {
+	int ncpu = libbpf_num_possible_cpus();
+	struct sl_filt_hitbuf *buf;
+	__u32 zero = 0;
+
 	if (first >= SL_FILT_HITS_MAX || n > SL_FILT_HITS_MAX - first)
 		return -ERANGE;
+	if (ncpu <= 0)
+		return ncpu < 0 ? ncpu : -EINVAL;
+	buf = calloc((size_t)ncpu, sizeof(*buf));
+	if (!buf)
+		return -ENOMEM;
 	for (uint32_t i = 0; i < n; i++) {
 		uint32_t id = first + i;
 
 		out[i] = 0;
-		if (bpf_map_lookup_elem(f->fd[SL_FM_HITS], &id, &out[i]) < 0)
-			return -errno;
+		if (bpf_map_lookup_elem(f->fd[SL_FM_HITS], &id, &out[i]) < 0) {
+			int e = -errno;
+			free(buf);
+			return e;
+		}
 	}
+	/* What the CPUs still hold in their buffers (sl_filt_hitbuf) */
+	if (bpf_map_lookup_elem(f->fd[SL_FM_HITBUF], &zero, buf) == 0)
+		for (int c = 0; c < ncpu; c++)
+			if (buf[c].id && buf[c].id - 1 >= first && buf[c].id - 1 - first < n)
+				out[buf[c].id - 1 - first] += buf[c].n;
+	free(buf);
 	return 0;
 }
 
@@ -245,6 +317,8 @@ sl_filter_reset_counters(struct sl_filter *f)
 		if (bpf_map_update_elem(f->fd[SL_FM_STATS], &i, zeros, BPF_ANY) < 0)
 			rc = -errno;
 	/* Hits: one plain array, zeroed by a fresh map swapped in would race; write zeros. */
+	if (rc == 0 && bpf_map_update_elem(f->fd[SL_FM_HITBUF], &(__u32){0}, zeros, BPF_ANY) < 0)
+		rc = -errno;
 	{
 		uint64_t zero = 0;
 		for (uint32_t i = 0; i < SL_FILT_HITS_MAX && rc == 0; i++)

@@ -35,6 +35,19 @@ struct sld_resp {
 	const char *allow; /* 405: the methods allowed */
 };
 
+/* What a libmicrohttpd daemon's request callback gets (api_listen.c). */
+struct sld_listener {
+	struct sld *d;
+	bool tcp; /* tokens required */
+};
+
+/* libmicrohttpd's request and completion callbacks (api.c); @cls: a struct sld_listener. */
+enum MHD_Result sld_api_request(void *cls, struct MHD_Connection *conn, const char *url,
+	const char *method, const char *version, const char *upload, size_t *upload_size,
+	void **con_cls);
+void sld_api_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+	enum MHD_RequestTerminationCode toe);
+
 /* Error response from @e (status, code, field, message). */
 void sld_resp_err(struct sld_resp *o, const struct sld_err *e);
 
@@ -54,6 +67,13 @@ int64_t sld_req_if_match(struct sld_req *r, struct sld_err *e);
 /* A query argument, or NULL. */
 const char *sld_req_arg(struct sld_req *r, const char *name);
 
+/*
+ * Query argument @name as an integer in [@min, @max] into *@out (@def when
+ * absent). false: @o answered 400 invalid_field naming it.
+ */
+bool sld_req_uint_arg(struct sld_req *r, struct sld_resp *o, const char *name, unsigned int def,
+	unsigned int min, unsigned int max, unsigned int *out);
+
 /* Handlers, by resource (@p: the parsed path). */
 void sld_api_state(struct sld_req *r, const struct sld_path *p, struct sld_resp *o);
 void sld_api_vips(struct sld_req *r, const struct sld_path *p, struct sld_resp *o);
@@ -70,5 +90,23 @@ void sld_method_not_allowed(struct sld_req *r, struct sld_resp *o, const char *a
 
 /* The write answer: {"version", "changed"} (+ "pending", "diff" on dry runs). */
 json_t *sld_write_answer(const struct sld_write_result *res, bool with_diff);
+
+/* ---- what every write handler shares (api_state.c) ---- */
+
+/* Fill @w from the request (who, ?dry_run, If-Match). false: @o answered (400). */
+bool sld_prepare_write(struct sld_req *r, struct sld_resp *o, struct sld_write *w);
+
+/* The preconditions, before a 404 or a body check: 428, 412. d->wlock held. false: @o answered. */
+bool sld_precondition(struct sld_req *r, struct sld_resp *o, const struct sld_write *w);
+
+/*
+ * Commit @doc (d->wlock held) and answer: @created_status when it changed
+ * something (201 for a creation), 200 otherwise; with @extra_key set to
+ * @extra(state, @arg1, @arg2) of the committed state (not on dry runs).
+ */
+void sld_commit_answer(struct sld_req *r, struct sld_resp *o, const struct sld_write *w,
+	const json_t *doc, int created_status, const char *extra_key,
+	json_t *(*extra)(const struct sld_state *, const char *, const char *), const char *arg1,
+	const char *arg2);
 
 #endif /* SLD_API_H */

@@ -170,23 +170,14 @@ on_drop(const struct sl_filt_drop_event *ev, void *arg)
 static void
 filter_drops(struct sld_req *r, struct sld_resp *o, const struct sld_snap *snap)
 {
-	const char *lim = sld_req_arg(r, "limit");
-	struct drops_ctx c = {.rows = json_array()};
-	unsigned long limit = 100;
-	json_t *errors = json_array();
+	struct drops_ctx c = {0};
+	unsigned int limit;
+	json_t *errors;
 
-	if (lim != NULL) {
-		size_t n = strlen(lim);
-
-		if (n == 0 || n > 4 || strspn(lim, "0123456789") != n ||
-			(limit = strtoul(lim, NULL, 10)) == 0 || limit > MAX_DROPS) {
-			json_decref(c.rows);
-			json_decref(errors);
-			sld_resp_fail(o, 400, "invalid_field", "limit",
-				"must be an integer in 1..%d", MAX_DROPS);
-			return;
-		}
-	}
+	if (!sld_req_uint_arg(r, o, "limit", 100, 1, MAX_DROPS, &limit))
+		return;
+	c.rows = json_array();
+	errors = json_array();
 	for (unsigned int i = 0; c.rows != NULL && i < r->d->n_fif; i++) {
 		size_t before = json_array_size(c.rows);
 		struct sl_filter *f;
@@ -216,18 +207,9 @@ filter_write(struct sld_req *r, struct sld_resp *o)
 	struct sld_write_result res;
 	struct sld_write w;
 	struct sld_err e;
-	const char *dry = sld_req_arg(r, "dry_run");
 
-	memset(&w, 0, sizeof(w));
-	w.who = r->who;
-	w.method = r->method;
-	w.path = r->path;
-	w.dry_run = dry != NULL && (strcmp(dry, "1") == 0 || strcmp(dry, "true") == 0);
-	w.if_match = sld_req_if_match(r, &e);
-	if (w.if_match == -2) {
-		sld_resp_err(o, &e);
+	if (!sld_prepare_write(r, o, &w))
 		return;
-	}
 	pthread_mutex_lock(&d->wlock);
 	if (strcmp(r->method, "PUT") == 0 && sld_req_json(r, &body, &e) < 0) {
 		sld_resp_err(o, &e);

@@ -13,6 +13,7 @@
 #include "etcd.h"
 #include "log.h"
 #include "node.h"
+#include "state_priv.h"
 #include "store.h"
 
 /* The GET answer (new reference). Takes the node lock. */
@@ -86,7 +87,10 @@ node_write(struct sld_req *r, struct sld_resp *o)
 	json_object_foreach(body, k, v)
 	{
 		if (strcmp(k, "maintenance") != 0) {
-			sld_resp_fail(o, 400, "unknown_field", k,
+			char esc[64];
+
+			sld_escape(esc, sizeof(esc), k); /* as every unknown key is named */
+			sld_resp_fail(o, 400, "unknown_field", esc,
 				"unknown key (the node's settings: maintenance)");
 			goto out;
 		}

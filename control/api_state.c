@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Handlers that read or change the state: /v1/state, /v1/vips/...,
- * /v1/history, /v1/rollback. Every change builds a whole new document from
- * the current one and goes through sld_commit(), so a change of one backend
- * is validated, pushed, versioned and audited exactly like a whole apply.
+ * Handlers of the whole state: /v1/state, /v1/history, /v1/rollback, and
+ * what every write handler shares (If-Match, preconditions, the answer).
+ * Every change builds a whole new document from the current one and goes
+ * through sld_commit(), so a change of one backend (api_vips.c) is
+ * validated, pushed, versioned and audited exactly like a whole apply.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -30,9 +31,8 @@ sld_write_answer(const struct sld_write_result *res, bool with_diff)
 	return j;
 }
 
-/* Read If-Match and fill @w. @return false with @o answered when malformed. */
-static bool
-prepare_write(struct sld_req *r, struct sld_resp *o, struct sld_write *w)
+bool
+sld_prepare_write(struct sld_req *r, struct sld_resp *o, struct sld_write *w)
 {
 	struct sld_err e;
 	const char *dry = sld_req_arg(r, "dry_run");
@@ -50,9 +50,8 @@ prepare_write(struct sld_req *r, struct sld_resp *o, struct sld_write *w)
 	return true;
 }
 
-/* Preconditions before a 404 or a body check: 428, 412. d->wlock held. */
-static bool
-precondition(struct sld_req *r, struct sld_resp *o, const struct sld_write *w)
+bool
+sld_precondition(struct sld_req *r, struct sld_resp *o, const struct sld_write *w)
 {
 	uint64_t cur = r->d->snap->version;
 
@@ -76,9 +75,8 @@ precondition(struct sld_req *r, struct sld_resp *o, const struct sld_write *w)
 	return true;
 }
 
-/* Commit @doc and answer (d->wlock held); @extra's object is added to the answer. */
-static void
-commit_and_answer(struct sld_req *r, struct sld_resp *o, const struct sld_write *w,
+void
+sld_commit_answer(struct sld_req *r, struct sld_resp *o, const struct sld_write *w,
 	const json_t *doc, int created_status, const char *extra_key,
 	json_t *(*extra)(const struct sld_state *, const char *, const char *), const char *arg1,
 	const char *arg2)
@@ -126,300 +124,18 @@ sld_api_state(struct sld_req *r, const struct sld_path *p, struct sld_resp *o)
 		sld_method_not_allowed(r, o, "GET, PUT");
 		return;
 	}
-	if (!prepare_write(r, o, &w))
+	if (!sld_prepare_write(r, o, &w))
 		return;
 	pthread_mutex_lock(&r->d->wlock);
-	if (precondition(r, o, &w)) {
+	if (sld_precondition(r, o, &w)) {
 		if (sld_req_json(r, &body, &e) < 0) {
 			sld_resp_err(o, &e);
 		} else {
-			commit_and_answer(r, o, &w, body, 200, NULL, NULL, NULL, NULL);
+			sld_commit_answer(r, o, &w, body, 200, NULL, NULL, NULL, NULL);
 			json_decref(body);
 		}
 	}
 	pthread_mutex_unlock(&r->d->wlock);
-}
-
-/* ---- /v1/vips ---- */
-
-/* A copy of VIP @key of @st, or null. */
-static json_t *
-vip_of(const struct sld_state *st, const char *key, const char *unused)
-{
-	int i = sld_state_find_vip(st, key);
-
-	(void)unused;
-	return i < 0 ? json_null()
-		     : json_deep_copy(json_array_get(json_object_get(st->doc, "vips"), (size_t)i));
-}
-
-/* Index of backend @addr in VIP object @vip, or -1. */
-static int
-find_backend(const json_t *vip, const char *addr)
-{
-	const json_t *bes = json_object_get(vip, "backends");
-
-	for (size_t j = 0; j < json_array_size(bes); j++) {
-		const char *a =
-			json_string_value(json_object_get(json_array_get(bes, j), "address"));
-
-		if (a != NULL && strcmp(a, addr) == 0)
-			return (int)j;
-	}
-	return -1;
-}
-
-/* A copy of backend @addr of VIP @key of @st, or null. */
-static json_t *
-backend_of(const struct sld_state *st, const char *key, const char *addr)
-{
-	json_t *vip = vip_of(st, key, NULL), *be;
-	int j = find_backend(vip, addr);
-
-	be = j < 0 ? json_null()
-		   : json_deep_copy(json_array_get(json_object_get(vip, "backends"), (size_t)j));
-	json_decref(vip);
-	return be;
-}
-
-/* Identity keys in a body must match the path. */
-static bool
-identity_matches(struct sld_resp *o, const json_t *body, const char *const *keys,
-	const json_t *ident, const char *path)
-{
-	for (size_t i = 0; keys[i] != NULL; i++) {
-		const json_t *v = json_object_get(body, keys[i]),
-			     *want = json_object_get(ident, keys[i]);
-		char field[SLD_FIELD_LEN], canon[64];
-
-		if (v == NULL || json_is_null(v))
-			continue;
-		snprintf(field, sizeof(field), "%s.%s", path, keys[i]);
-		if (json_is_string(v) && strcmp(keys[i], "address") == 0 &&
-			sld_addr_canon(json_string_value(v), canon, sizeof(canon)) == 0 &&
-			strcmp(canon, json_string_value(want)) == 0)
-			continue;
-		if (!json_equal((json_t *)v, (json_t *)want)) {
-			sld_resp_fail(o, 400, "invalid_field", field,
-				"does not match the path (an identity cannot change: create the "
-				"new "
-				"one and delete the old)");
-			return false;
-		}
-	}
-	return true;
-}
-
-static void
-vip_write(struct sld_req *r, struct sld_resp *o, const struct sld_path *p)
-{
-	static const char *const ident_keys[] = {"address", "protocol", "port", NULL};
-	struct sld *d = r->d;
-	json_t *body = NULL, *doc = NULL, *vips, *vip = NULL, *ident;
-	char path[SLD_FIELD_LEN];
-	struct sld_write w;
-	struct sld_err e;
-	int i;
-
-	snprintf(path, sizeof(path), "vips[%s]", p->vip);
-	ident = json_pack(
-		"{s:s, s:s, s:i}", "address", p->addr, "protocol", p->proto, "port", (int)p->port);
-	if (ident == NULL) {
-		sld_resp_fail(o, 500, "internal", "", "out of memory");
-		return;
-	}
-	if (!prepare_write(r, o, &w))
-		goto free;
-	pthread_mutex_lock(&d->wlock);
-	if (!precondition(r, o, &w))
-		goto out;
-	i = sld_state_find_vip(&d->snap->state, p->vip);
-	if (i < 0 && strcmp(r->method, "PUT") != 0) {
-		sld_resp_fail(o, 404, "not_found", path, "no such VIP");
-		goto out;
-	}
-	doc = json_deep_copy(d->snap->state.doc);
-	vips = json_object_get(doc, "vips");
-	if (doc == NULL || vips == NULL) {
-		sld_resp_fail(o, 500, "internal", "", "out of memory");
-		goto out;
-	}
-	if (strcmp(r->method, "DELETE") == 0) {
-		json_array_remove(vips, (size_t)i);
-		commit_and_answer(r, o, &w, doc, 200, NULL, NULL, NULL, NULL);
-		goto out;
-	}
-	if (sld_req_json(r, &body, &e) < 0) {
-		sld_resp_err(o, &e);
-		goto out;
-	}
-	if (!identity_matches(o, body, ident_keys, ident, path))
-		goto out;
-	if (strcmp(r->method, "PUT") == 0) {
-		vip = json_deep_copy(body);
-		if (vip != NULL && i >= 0 && json_object_get(body, "backends") == NULL)
-			json_object_set(vip, "backends",
-				json_object_get(json_array_get(vips, (size_t)i), "backends"));
-	} else {
-		vip = json_deep_copy(json_array_get(vips, (size_t)i));
-		if (vip != NULL && json_is_object(json_object_get(body, "health_check")))
-			sld_hc_type_change(json_object_get(vip, "health_check"),
-				json_object_get(body, "health_check"));
-		if (vip != NULL && sld_merge_patch(vip, body) < 0) {
-			json_decref(vip);
-			vip = NULL;
-		}
-	}
-	if (vip == NULL || json_object_update(vip, ident) < 0 ||
-		(i >= 0 ? json_array_set(vips, (size_t)i, vip) : json_array_append(vips, vip)) <
-			0) {
-		sld_resp_fail(o, 500, "internal", "", "out of memory");
-		goto out;
-	}
-	commit_and_answer(r, o, &w, doc, i >= 0 ? 200 : 201, "vip", vip_of, p->vip, NULL);
-out:
-	pthread_mutex_unlock(&d->wlock);
-free:
-	json_decref(ident);
-	json_decref(vip);
-	json_decref(body);
-	json_decref(doc);
-}
-
-static void
-backend_write(struct sld_req *r, struct sld_resp *o, const struct sld_path *p)
-{
-	static const char *const ident_keys[] = {"address", NULL};
-	struct sld *d = r->d;
-	json_t *body = NULL, *doc = NULL, *bes, *be = NULL, *ident;
-	char path[SLD_FIELD_LEN];
-	struct sld_write w;
-	struct sld_err e;
-	int i, j;
-
-	snprintf(path, sizeof(path), "vips[%s].backends[%s]", p->vip, p->backend);
-	ident = json_pack("{s:s}", "address", p->backend);
-	if (ident == NULL) {
-		sld_resp_fail(o, 500, "internal", "", "out of memory");
-		return;
-	}
-	if (!prepare_write(r, o, &w))
-		goto free;
-	pthread_mutex_lock(&d->wlock);
-	if (!precondition(r, o, &w))
-		goto out;
-	i = sld_state_find_vip(&d->snap->state, p->vip);
-	if (i < 0) {
-		snprintf(path, sizeof(path), "vips[%s]", p->vip);
-		sld_resp_fail(o, 404, "not_found", path, "no such VIP");
-		goto out;
-	}
-	doc = json_deep_copy(d->snap->state.doc);
-	bes = json_object_get(json_array_get(json_object_get(doc, "vips"), (size_t)i), "backends");
-	if (doc == NULL || bes == NULL) {
-		sld_resp_fail(o, 500, "internal", "", "out of memory");
-		goto out;
-	}
-	j = find_backend(json_array_get(json_object_get(doc, "vips"), (size_t)i), p->backend);
-	if (j < 0 && strcmp(r->method, "PUT") != 0) {
-		sld_resp_fail(o, 404, "not_found", path, "no such backend");
-		goto out;
-	}
-	if (strcmp(r->method, "DELETE") == 0) {
-		json_array_remove(bes, (size_t)j);
-		commit_and_answer(r, o, &w, doc, 200, NULL, NULL, NULL, NULL);
-		goto out;
-	}
-	if (sld_req_json(r, &body, &e) < 0) {
-		sld_resp_err(o, &e);
-		goto out;
-	}
-	if (!identity_matches(o, body, ident_keys, ident, path))
-		goto out;
-	if (strcmp(r->method, "PUT") == 0) {
-		be = json_deep_copy(body);
-	} else {
-		be = json_deep_copy(json_array_get(bes, (size_t)j));
-		if (be != NULL && sld_merge_patch(be, body) < 0) {
-			json_decref(be);
-			be = NULL;
-		}
-	}
-	if (be == NULL || json_object_update(be, ident) < 0 ||
-		(j >= 0 ? json_array_set(bes, (size_t)j, be) : json_array_append(bes, be)) < 0) {
-		sld_resp_fail(o, 500, "internal", "", "out of memory");
-		goto out;
-	}
-	commit_and_answer(
-		r, o, &w, doc, j >= 0 ? 200 : 201, "backend", backend_of, p->vip, p->backend);
-out:
-	pthread_mutex_unlock(&d->wlock);
-free:
-	json_decref(ident);
-	json_decref(be);
-	json_decref(body);
-	json_decref(doc);
-}
-
-/* GET of every VIP, one VIP or one backend, from a snapshot (no lock held). */
-static void
-vips_get(struct sld_req *r, const struct sld_path *p, struct sld_resp *o)
-{
-	json_t *stats = sld_dp_stats(r->d), *view, *v;
-	struct sld_snap *snap = sld_snap_get(r->d);
-	int j;
-
-	view = sld_vips_view(r->d, snap, stats, p->res == SLD_RES_VIPS ? NULL : p->vip);
-	if (view == NULL) {
-		sld_resp_fail(o, 500, "internal", "", "out of memory");
-	} else if (p->res == SLD_RES_VIPS) {
-		sld_resp_json(o, 200,
-			json_pack(
-				"{s:I, s:O}", "version", (json_int_t)snap->version, "vips", view));
-	} else if (json_array_size(view) == 0) {
-		sld_resp_fail(o, 404, "not_found", "", "no such VIP: %s", p->vip);
-	} else if (p->res == SLD_RES_VIP) {
-		sld_resp_json(o, 200,
-			json_pack("{s:I, s:O}", "version", (json_int_t)snap->version, "vip",
-				json_array_get(view, 0)));
-	} else {
-		v = json_array_get(view, 0);
-		j = find_backend(v, p->backend);
-		if (j < 0)
-			sld_resp_fail(o, 404, "not_found", "", "no such backend: %s in %s",
-				p->backend, p->vip);
-		else
-			sld_resp_json(o, 200,
-				json_pack("{s:I, s:s, s:O}", "version", (json_int_t)snap->version,
-					"vip", p->vip, "backend",
-					json_array_get(json_object_get(v, "backends"), (size_t)j)));
-	}
-	o->etag = (int64_t)snap->version;
-	sld_snap_put(snap);
-	json_decref(view);
-	json_decref(stats);
-}
-
-void
-sld_api_vips(struct sld_req *r, const struct sld_path *p, struct sld_resp *o)
-{
-	if (strcmp(r->method, "GET") == 0) {
-		vips_get(r, p, o);
-		return;
-	}
-	if (p->res == SLD_RES_VIPS) {
-		sld_method_not_allowed(r, o, "GET");
-		return;
-	}
-	if (strcmp(r->method, "PUT") != 0 && strcmp(r->method, "PATCH") != 0 &&
-		strcmp(r->method, "DELETE") != 0) {
-		sld_method_not_allowed(r, o, "GET, PUT, PATCH, DELETE");
-		return;
-	}
-	if (p->res == SLD_RES_BACKEND)
-		backend_write(r, o, p);
-	else
-		vip_write(r, o, p);
 }
 
 /* ---- /v1/history, /v1/rollback ---- */
@@ -427,9 +143,8 @@ sld_api_vips(struct sld_req *r, const struct sld_path *p, struct sld_resp *o)
 void
 sld_api_history(struct sld_req *r, const struct sld_path *p, struct sld_resp *o)
 {
-	const char *lim = sld_req_arg(r, "limit");
-	unsigned long limit = 20;
 	struct sld_snap *snap;
+	unsigned int limit;
 	json_t *j;
 
 	if (strcmp(r->method, "GET") != 0) {
@@ -437,21 +152,13 @@ sld_api_history(struct sld_req *r, const struct sld_path *p, struct sld_resp *o)
 		return;
 	}
 	if (p->res == SLD_RES_HISTORY) {
-		if (lim != NULL) {
-			size_t n = strlen(lim);
-
-			if (n == 0 || n > 5 || strspn(lim, "0123456789") != n ||
-				(limit = strtoul(lim, NULL, 10)) == 0 || limit > 10000) {
-				sld_resp_fail(o, 400, "invalid_field", "limit",
-					"must be an integer in 1..10000");
-				return;
-			}
-		}
+		if (!sld_req_uint_arg(r, o, "limit", 20, 1, 10000, &limit))
+			return;
 		/* The store's files are whole or absent (renamed into place): no lock. */
 		snap = sld_snap_get(r->d);
 		sld_resp_json(o, 200,
 			json_pack("{s:I, s:o}", "version", (json_int_t)snap->version, "history",
-				sld_store_history(&r->d->store, snap->version, (unsigned)limit)));
+				sld_store_history(&r->d->store, snap->version, limit)));
 		o->etag = (int64_t)snap->version;
 		sld_snap_put(snap);
 		return;
@@ -485,10 +192,10 @@ sld_api_rollback(struct sld_req *r, const struct sld_path *p, struct sld_resp *o
 		sld_method_not_allowed(r, o, "POST");
 		return;
 	}
-	if (!prepare_write(r, o, &w))
+	if (!sld_prepare_write(r, o, &w))
 		return;
 	pthread_mutex_lock(&r->d->wlock);
-	if (!precondition(r, o, &w))
+	if (!sld_precondition(r, o, &w))
 		goto out;
 	if (sld_req_json(r, &body, &e) < 0) {
 		sld_resp_err(o, &e);
@@ -525,7 +232,7 @@ sld_api_rollback(struct sld_req *r, const struct sld_path *p, struct sld_resp *o
 		sld_resp_err(o, &e);
 		goto out;
 	}
-	a = sld_write_answer(&res, false);
+	a = sld_write_answer(&res, w.dry_run);
 	if (a != NULL)
 		json_object_set_new(a, "restored", json_integer(json_integer_value(v)));
 	sld_resp_json(o, 200, a);

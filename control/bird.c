@@ -13,24 +13,21 @@
 
 #include "bird.h"
 #include "health.h"
+#include "store.h"
 
 int
 sld_bird_write(const char *path, const char *node, const struct sld_prefix *p, unsigned int n,
 	char *err, size_t errlen)
 {
-	char tmp[4096];
+	char *text = NULL;
+	size_t len = 0;
 	FILE *f;
-	int rc = 0;
+	int rc;
 
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= sizeof(tmp)) {
-		snprintf(err, errlen, "%s: path too long", path);
-		return -ENAMETOOLONG;
-	}
-	f = fopen(tmp, "we");
+	f = open_memstream(&text, &len);
 	if (f == NULL) {
-		rc = -errno;
-		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
-		return rc;
+		snprintf(err, errlen, "%s: out of memory", path);
+		return -ENOMEM;
 	}
 	fprintf(f,
 		"# Written by sluiced (node %s) at every change of what this node\n"
@@ -43,20 +40,15 @@ sld_bird_write(const char *path, const char *node, const struct sld_prefix *p, u
 				fprintf(f, "\troute %s blackhole;\n", p[i].prefix);
 		fprintf(f, "}\n");
 	}
-	if (fflush(f) != 0 || fsync(fileno(f)) < 0) {
-		rc = -errno;
-		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
+	if (fclose(f) != 0) {
+		free(text);
+		snprintf(err, errlen, "%s: out of memory", path);
+		return -ENOMEM;
 	}
-	if (fclose(f) != 0 && rc == 0) {
-		rc = -errno;
-		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
-	}
-	if (rc == 0 && rename(tmp, path) < 0) {
-		rc = -errno;
-		snprintf(err, errlen, "rename %s: %s", path, strerror(errno));
-	}
+	rc = sld_write_atomic(AT_FDCWD, path, text, len);
+	free(text);
 	if (rc < 0)
-		unlink(tmp);
+		snprintf(err, errlen, "%s.tmp: %s", path, strerror(-rc));
 	return rc;
 }
 

@@ -93,19 +93,13 @@ sld_effective_json(struct sld *d, const struct sld_state *st, struct sl_cfg *cfg
 static void
 write_dp_config(struct sld *d, const char *text)
 {
-	char tmp[4096];
-	size_t len = strlen(text);
-	int fd;
+	int rc;
 
 	if (d->opts.dp_config == NULL)
 		return;
-	snprintf(tmp, sizeof(tmp), "%s.tmp", d->opts.dp_config);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
-	if (fd < 0 || write(fd, text, len) != (ssize_t)len || fsync(fd) < 0 ||
-		rename(tmp, d->opts.dp_config) < 0)
-		sld_log(LOG_WARNING, "--dp-config %s: %s", d->opts.dp_config, strerror(errno));
-	if (fd >= 0)
-		close(fd);
+	rc = sld_write_atomic(AT_FDCWD, d->opts.dp_config, text, strlen(text));
+	if (rc < 0)
+		sld_log(LOG_WARNING, "--dp-config %s: %s", d->opts.dp_config, strerror(-rc));
 }
 
 int
@@ -127,6 +121,7 @@ sld_dp_push(struct sld *d, const char *text, uint64_t version, char *err, size_t
 	rc = sld_dp_request(d->opts.dp_socket, SL_CTL_APPLY, payload, SLD_DP_APPLY_TIMEOUT, &reply,
 		err, errlen);
 	__atomic_store_n(&d->pushing, false, __ATOMIC_RELEASE);
+	__atomic_add_fetch(&d->pushes, 1, __ATOMIC_RELEASE);
 	json_decref(payload);
 	if (rc == -ENOENT || rc == -ECONNREFUSED) {
 		pthread_mutex_lock(&d->dp_lock);
@@ -278,11 +273,31 @@ import_first(struct sld *d)
 	return true;
 }
 
+/*
+ * Feed systemd's watchdog (WatchdogSec=) when a quarter of its period has
+ * passed: so it says the reconciler turns. Fed at the top of every pass and
+ * again once the pass holds the writers' lock, so that the longest silence
+ * is one blocking step (a writer's push, or our own, SLD_DP_APPLY_TIMEOUT
+ * at most) plus a quarter period: WatchdogSec must be above about 1.5 x
+ * that (docs/sluiced.md). Reconciler thread only.
+ */
+static void
+watchdog(struct sld *d)
+{
+	uint64_t now = sld_now_ms();
+
+	if (d->wd_ms == 0 || now - d->wd_last_ms < d->wd_ms / 4)
+		return;
+	sd_notify(0, "WATCHDOG=1");
+	d->wd_last_ms = now;
+}
+
 static void
 reconcile_once(struct sld *d)
 {
+	uint64_t pushes = __atomic_load_n(&d->pushes, __ATOMIC_ACQUIRE);
 	json_t *st = NULL;
-	char err[512], *want, *tables;
+	char err[512], *want = NULL, *tables;
 	uint64_t gen, uptime;
 	bool restarted, push;
 	int rc;
@@ -291,6 +306,17 @@ reconcile_once(struct sld *d)
 	rc = sld_dp_request(
 		d->opts.dp_socket, SL_CTL_STATUS, NULL, SLD_DP_TIMEOUT_MS, &st, err, sizeof(err));
 	pthread_mutex_lock(&d->wlock);
+	watchdog(d); /* the wait for the lock may have been a writer's whole push */
+	/*
+	 * sluice-dp answers one request at a time: a STATUS sent while a
+	 * writer's APPLY was in flight waited behind it (and may have timed
+	 * out), and what it says predates that push. Taken at its word it
+	 * would read as a lost or restarted dataplane: a second push of the
+	 * same config, announcements withdrawn meanwhile. Look again instead
+	 * (the writer woke us: the next pass comes at once).
+	 */
+	if (__atomic_load_n(&d->pushes, __ATOMIC_ACQUIRE) != pushes)
+		goto out;
 	want = sld_effective_json(d, &d->snap->state, NULL);
 	pthread_mutex_lock(&d->dp_lock);
 	if (rc < 0 || !json_is_true(json_object_get(st, "ok"))) {
@@ -342,21 +368,13 @@ out:
 void
 sld_reconcile_loop(struct sld *d)
 {
-	uint64_t wd_usec = 0, last = 0;
+	uint64_t wd_usec = 0;
 
-	/*
-	 * The watchdog is fed from this loop, so it says the reconciler turns:
-	 * a push may hold it for up to SLD_DP_APPLY_TIMEOUT (WatchdogSec must
-	 * be above that, docs/sluiced.md).
-	 */
-	if (sd_watchdog_enabled(0, &wd_usec) <= 0)
-		wd_usec = 0;
+	if (sd_watchdog_enabled(0, &wd_usec) > 0)
+		d->wd_ms = wd_usec / 1000 > 0 ? wd_usec / 1000 : 1;
 	while (!d->quit) {
+		watchdog(d);
 		reconcile_once(d);
-		if (wd_usec > 0 && sld_now_ms() - last >= wd_usec / 2000) {
-			sd_notify(0, "WATCHDOG=1");
-			last = sld_now_ms();
-		}
 		sld_node_tick(d); /* announcements follow what the pass found */
 		sleep_or_wake(d);
 	}

@@ -1,5 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* The etcd watcher (etcd.h): range, then watch, over etcd's v3 JSON gateway. */
+/*
+ * The etcd watcher (etcd.h): each revision of the key through the commit
+ * path, the thread that reads then watches the key again after any
+ * failure, and what /v1/node and /metrics say of it. The transport is in
+ * etcd_http.c.
+ */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -9,103 +14,14 @@
 
 #include <curl/curl.h>
 
-#include "etcd.h"
+#include "etcd_priv.h"
 #include "health.h"
 #include "log.h"
-#include "sld.h"
-
-#define SLD_ETCD_TIMEOUT_S 5		      /* a range */
-#define SLD_ETCD_RETRY_MS  1000		      /* after any failure */
-#define SLD_ETCD_MAX_MSG   (SLD_MAX_BODY * 2) /* a watch message: base64 of a body */
-
-struct sld_etcd {
-	pthread_t th;
-	bool started;
-	pthread_mutex_t lock; /* guards the fields below */
-	bool connected;
-	int64_t rev_seen;    /* the key's last mod_revision we looked at */
-	int64_t rev_applied; /* the last one committed (or equal to the state) */
-	int64_t rev_refused; /* the last one refused, 0 if the latest was fine */
-	char refused_err[640];
-	uint64_t refused_total;
-	char *key_b64;
-	/* The watch stream's undecoded bytes (thread only). */
-	char *buf;
-	size_t len;
-	struct sld *d;
-};
-
-/* ---- base64 (RFC 4648, standard alphabet, padded): etcd's bytes fields ---- */
-
-static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-char *
-sld_b64_encode(const unsigned char *in, size_t len)
-{
-	char *out = malloc((len + 2) / 3 * 4 + 1), *o = out;
-
-	if (out == NULL)
-		return NULL;
-	for (size_t i = 0; i < len; i += 3) {
-		uint32_t v = (uint32_t)in[i] << 16;
-
-		if (i + 1 < len)
-			v |= (uint32_t)in[i + 1] << 8;
-		if (i + 2 < len)
-			v |= in[i + 2];
-		*o++ = b64[v >> 18 & 63];
-		*o++ = b64[v >> 12 & 63];
-		*o++ = i + 1 < len ? b64[v >> 6 & 63] : '=';
-		*o++ = i + 2 < len ? b64[v & 63] : '=';
-	}
-	*o = '\0';
-	return out;
-}
-
-char *
-sld_b64_decode(const char *in, size_t len, size_t *out_len)
-{
-	char *out, *o;
-
-	if (len % 4 != 0)
-		return NULL;
-	out = malloc(len / 4 * 3 + 1);
-	if (out == NULL)
-		return NULL;
-	o = out;
-	for (size_t i = 0; i < len; i += 4) {
-		uint32_t v = 0;
-		int pad = 0;
-
-		for (int k = 0; k < 4; k++) {
-			const char *p = in[i + k] ? strchr(b64, in[i + k]) : NULL;
-
-			if (in[i + k] == '=' && i + 4 == len && k >= 2) {
-				pad++;
-				v <<= 6;
-				continue;
-			}
-			if (p == NULL || pad > 0) {
-				free(out);
-				return NULL;
-			}
-			v = v << 6 | (uint32_t)(p - b64);
-		}
-		*o++ = (char)(v >> 16);
-		if (pad < 2)
-			*o++ = (char)(v >> 8 & 0xff);
-		if (pad < 1)
-			*o++ = (char)(v & 0xff);
-	}
-	*o = '\0';
-	*out_len = (size_t)(o - out);
-	return out;
-}
 
 /* ---- applying one revision ---- */
 
-static int64_t
-int_field(const json_t *o, const char *k)
+int64_t
+sld_etcd_int(const json_t *o, const char *k)
 {
 	const json_t *v = json_object_get(o, k);
 
@@ -115,24 +31,39 @@ int_field(const json_t *o, const char *k)
 	return json_is_integer(v) ? (int64_t)json_integer_value(v) : 0;
 }
 
+/*
+ * Record that revision @rev was not applied. @retry: not the revision's
+ * fault (the state directory failed, the dataplane did not answer): it is
+ * not marked seen, so the next range reads it again. Logged and counted
+ * once per revision.
+ */
 static void
-refuse(struct sld_etcd *e, int64_t rev, const char *fmt, const char *a, const char *b)
+refuse(struct sld_etcd *e, int64_t rev, bool retry, const char *fmt, const char *a, const char *b)
 {
+	char why[sizeof(e->refused_err)];
+
+	snprintf(why, sizeof(why), fmt, a, b);
 	pthread_mutex_lock(&e->lock);
+	if (rev != e->rev_refused || strcmp(why, e->refused_err) != 0)
+		sld_log(LOG_ERR, "etcd revision %" PRId64 " %s, keeping version %llu: %s", rev,
+			retry ? "not applied (read again later)" : "refused",
+			(unsigned long long)sld_version(e->d), why);
+	if (rev != e->rev_refused)
+		e->refused_total++;
 	e->rev_refused = rev;
-	snprintf(e->refused_err, sizeof(e->refused_err), fmt, a, b);
-	e->refused_total++;
-	sld_log(LOG_ERR, "etcd revision %" PRId64 " refused, keeping version %llu: %s", rev,
-		(unsigned long long)sld_version(e->d), e->refused_err);
+	e->retry = retry;
+	snprintf(e->refused_err, sizeof(e->refused_err), "%s", why);
+	if (retry && e->rev_seen == rev)
+		e->rev_seen = rev - 1;
 	pthread_mutex_unlock(&e->lock);
 }
 
-/* One kv of our key: decode, validate and commit its value like PUT /v1/state. */
-static void
-handle_kv(struct sld_etcd *e, const json_t *kv)
+/* etcd_priv.h */
+int
+sld_etcd_kv(struct sld_etcd *e, const json_t *kv)
 {
 	struct sld *d = e->d;
-	int64_t rev = int_field(kv, "mod_revision");
+	int64_t rev = sld_etcd_int(kv, "mod_revision");
 	const char *v64 = json_string_value(json_object_get(kv, "value"));
 	struct sld_write_result res;
 	struct sld_err er;
@@ -145,21 +76,21 @@ handle_kv(struct sld_etcd *e, const json_t *kv)
 	pthread_mutex_lock(&e->lock);
 	if (rev <= e->rev_seen) { /* seen already (a range after a reconnect) */
 		pthread_mutex_unlock(&e->lock);
-		return;
+		return 0;
 	}
 	e->rev_seen = rev;
 	pthread_mutex_unlock(&e->lock);
 	text = sld_b64_decode(v64 ? v64 : "", v64 ? strlen(v64) : 0, &n);
 	if (text == NULL) {
-		refuse(e, rev, "%s%s", "the value is not base64 (etcd gateway reply)", "");
-		return;
+		refuse(e, rev, false, "%s%s", "the value is not base64 (etcd gateway reply)", "");
+		return 0;
 	}
 	doc = json_loadb(text, n, JSON_REJECT_DUPLICATES, &je);
 	free(text);
 	if (doc == NULL || !json_is_object(doc)) {
-		refuse(e, rev, "bad_json: %s%s", doc ? "not a JSON object" : je.text, "");
+		refuse(e, rev, false, "bad_json: %s%s", doc ? "not a JSON object" : je.text, "");
 		json_decref(doc);
-		return;
+		return 0;
 	}
 	snprintf(who, sizeof(who), "etcd:%" PRId64, rev);
 	pthread_mutex_lock(&d->wlock);
@@ -175,211 +106,24 @@ handle_kv(struct sld_etcd *e, const json_t *kv)
 	pthread_mutex_unlock(&d->wlock);
 	json_decref(doc);
 	if (rc < 0) {
-		refuse(e, rev, "%s: %s", er.field[0] ? er.field : er.code, er.message);
-		return;
+		/* 500: the state directory, the dataplane's silence, memory. Not
+		 * the revision's fault: skipping it would leave this node apart
+		 * from the others until the next revision. */
+		refuse(e, rev, er.status == 500, "%s: %s", er.field[0] ? er.field : er.code,
+			er.message);
+		return er.status == 500 ? -EAGAIN : 0;
 	}
 	json_decref(res.diff);
 	pthread_mutex_lock(&e->lock);
 	e->rev_applied = rev;
 	e->rev_refused = 0;
+	e->retry = false;
 	e->refused_err[0] = '\0';
 	pthread_mutex_unlock(&e->lock);
 	if (res.changed)
 		sld_log(LOG_INFO, "etcd revision %" PRId64 " applied as version %llu", rev,
 			(unsigned long long)res.version);
-}
-
-/* ---- HTTP ---- */
-
-struct body {
-	char *s;
-	size_t len;
-};
-
-static size_t
-collect(char *p, size_t sz, size_t nm, void *arg)
-{
-	struct body *b = arg;
-	size_t n = sz * nm;
-	char *nb;
-
-	if (b->len + n > SLD_ETCD_MAX_MSG)
-		return 0;
-	nb = realloc(b->s, b->len + n + 1);
-	if (nb == NULL)
-		return 0;
-	memcpy(nb + b->len, p, n);
-	b->s = nb;
-	b->len += n;
-	b->s[b->len] = '\0';
-	return n;
-}
-
-static int
-stop_requested(void *arg, curl_off_t a, curl_off_t b, curl_off_t c, curl_off_t e)
-{
-	struct sld *d = arg;
-
-	(void)a, (void)b, (void)c, (void)e;
-	return d->quit ? 1 : 0;
-}
-
-static CURL *
-request(struct sld *d, const char *path, const char *body, struct curl_slist **hdrs, char *url,
-	size_t urllen)
-{
-	CURL *c = curl_easy_init();
-
-	if (c == NULL)
-		return NULL;
-	snprintf(url, urllen, "%s%s", d->opts.etcd, path);
-	*hdrs = curl_slist_append(NULL, "Content-Type: application/json");
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, *hdrs);
-	curl_easy_setopt(c, CURLOPT_COPYPOSTFIELDS, body);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, (long)SLD_ETCD_TIMEOUT_S);
-	curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
-	curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, stop_requested);
-	curl_easy_setopt(c, CURLOPT_XFERINFODATA, d);
-	return c;
-}
-
-/* Read the key now. @return the store's revision (>= 1) or -errno. */
-static int64_t
-range(struct sld_etcd *e, char *err, size_t errlen)
-{
-	struct body b = {0};
-	struct curl_slist *hdrs = NULL;
-	char url[512], req[512];
-	json_error_t je;
-	json_t *r = NULL, *kvs;
-	int64_t rev = -EPROTO;
-	CURL *c;
-	CURLcode cc;
-	long status = 0;
-
-	snprintf(req, sizeof(req), "{\"key\":\"%s\"}", e->key_b64);
-	c = request(e->d, "/v3/kv/range", req, &hdrs, url, sizeof(url));
-	if (c == NULL)
-		return -ENOMEM;
-	curl_easy_setopt(c, CURLOPT_TIMEOUT, (long)SLD_ETCD_TIMEOUT_S);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
-	cc = curl_easy_perform(c);
-	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-	if (cc != CURLE_OK) {
-		snprintf(err, errlen, "%s: %s", url, curl_easy_strerror(cc));
-		rev = -ECONNREFUSED;
-		goto out;
-	}
-	r = b.s ? json_loadb(b.s, b.len, 0, &je) : NULL;
-	if (status != 200 || r == NULL || json_object_get(r, "header") == NULL) {
-		snprintf(err, errlen, "%s: HTTP %ld: %.200s", url, status, b.s ? b.s : "");
-		goto out;
-	}
-	rev = int_field(json_object_get(r, "header"), "revision");
-	kvs = json_object_get(r, "kvs");
-	if (json_array_size(kvs) > 0)
-		handle_kv(e, json_array_get(kvs, 0));
-out:
-	json_decref(r);
-	free(b.s);
-	curl_slist_free_all(hdrs);
-	curl_easy_cleanup(c);
-	return rev;
-}
-
-/* The watch stream: one JSON message after another; decode the complete ones. */
-static size_t
-on_stream(char *p, size_t sz, size_t nm, void *arg)
-{
-	struct sld_etcd *e = arg;
-	size_t n = sz * nm, off = 0;
-	char *nb;
-
-	if (e->len + n > SLD_ETCD_MAX_MSG)
-		return 0; /* abort: a message larger than any state we would take */
-	nb = realloc(e->buf, e->len + n + 1);
-	if (nb == NULL)
-		return 0;
-	e->buf = nb;
-	memcpy(e->buf + e->len, p, n);
-	e->len += n;
-	e->buf[e->len] = '\0';
-	for (;;) {
-		json_error_t je;
-		json_t *m, *res, *evs;
-
-		off += strspn(e->buf + off, " \t\r\n");
-		if (off == e->len)
-			break;
-		m = json_loadb(e->buf + off, e->len - off, JSON_DISABLE_EOF_CHECK, &je);
-		if (m == NULL) {
-			if (je.position >= (int)(e->len - off))
-				break; /* incomplete: wait for more */
-			sld_log(LOG_WARNING, "etcd watch: undecodable message: %s", je.text);
-			return 0;
-		}
-		off += (size_t)je.position;
-		res = json_object_get(m, "result");
-		if (res == NULL || json_is_true(json_object_get(res, "canceled"))) {
-			sld_log(LOG_WARNING, "etcd watch ended by the server: %.200s",
-				json_string_value(
-					json_object_get(json_object_get(m, "error"), "message"))
-					?: "canceled");
-			json_decref(m);
-			return 0;
-		}
-		pthread_mutex_lock(&e->lock);
-		e->connected = true;
-		pthread_mutex_unlock(&e->lock);
-		evs = json_object_get(res, "events");
-		for (size_t i = 0; i < json_array_size(evs); i++) {
-			const json_t *ev = json_array_get(evs, i);
-			const char *type = json_string_value(json_object_get(ev, "type"));
-
-			if (type != NULL && strcmp(type, "DELETE") == 0)
-				sld_log(LOG_WARNING, "etcd: %s deleted: keeping version %llu",
-					e->d->opts.etcd_key, (unsigned long long)sld_version(e->d));
-			else
-				handle_kv(e, json_object_get(ev, "kv"));
-		}
-		json_decref(m);
-	}
-	memmove(e->buf, e->buf + off, e->len - off);
-	e->len -= off;
-	return n;
-}
-
-static void
-watch(struct sld_etcd *e, int64_t from, char *err, size_t errlen)
-{
-	struct curl_slist *hdrs = NULL;
-	char url[512], req[600];
-	CURLcode cc;
-	CURL *c;
-
-	snprintf(req, sizeof(req),
-		"{\"create_request\":{\"key\":\"%s\",\"start_revision\":\"%" PRId64 "\"}}",
-		e->key_b64, from);
-	c = request(e->d, "/v3/watch", req, &hdrs, url, sizeof(url));
-	if (c == NULL)
-		return;
-	e->len = 0;
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_stream);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, e);
-	/* No overall timeout: the stream lasts; a dead peer is noticed by keepalive. */
-	curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
-	curl_easy_setopt(c, CURLOPT_TCP_KEEPIDLE, 5L);
-	curl_easy_setopt(c, CURLOPT_TCP_KEEPINTVL, 2L);
-	cc = curl_easy_perform(c);
-	if (cc != CURLE_OK)
-		snprintf(err, errlen, "%s: %s", url, curl_easy_strerror(cc));
-	else
-		snprintf(err, errlen, "%s: the watch stream ended", url);
-	curl_slist_free_all(hdrs);
-	curl_easy_cleanup(c);
+	return 0;
 }
 
 static void *
@@ -388,9 +132,11 @@ run(void *arg)
 	struct sld_etcd *e = arg;
 	struct sld *d = e->d;
 	char err[512], last[512] = "";
+	int wait_ms, backoff = SLD_ETCD_RETRY_MS;
 
 	while (!d->quit) {
-		int64_t rev = range(e, err, sizeof(err));
+		int64_t rev = sld_etcd_range(e, err, sizeof(err));
+		bool retry;
 
 		if (rev > 0) {
 			if (last[0] != '\0')
@@ -399,18 +145,30 @@ run(void *arg)
 			pthread_mutex_lock(&e->lock);
 			e->connected = true;
 			pthread_mutex_unlock(&e->lock);
-			watch(e, rev + 1, err, sizeof(err));
+			sld_etcd_watch(e, rev + 1, err, sizeof(err));
 		}
 		pthread_mutex_lock(&e->lock);
 		e->connected = false;
+		retry = e->retry;
 		pthread_mutex_unlock(&e->lock);
 		if (d->quit)
 			break;
-		if (strcmp(err, last) != 0)
+		/*
+		 * A revision this node could not commit is read again, backing
+		 * off (each attempt may push it to the dataplane and take it back
+		 * when the state directory refuses it); a lost connection is
+		 * retried every second.
+		 */
+		wait_ms = retry ? backoff : SLD_ETCD_RETRY_MS;
+		backoff = !retry			       ? SLD_ETCD_RETRY_MS
+			  : backoff * 2 > SLD_ETCD_BACKOFF_MAX ? SLD_ETCD_BACKOFF_MAX
+							       : backoff * 2;
+		if (!retry && strcmp(err, last) != 0)
 			sld_log(LOG_WARNING, "etcd: %s (retrying every %d ms)", err,
 				SLD_ETCD_RETRY_MS);
-		snprintf(last, sizeof(last), "%s", err);
-		for (int i = 0; i < SLD_ETCD_RETRY_MS / 50 && !d->quit; i++)
+		if (!retry)
+			snprintf(last, sizeof(last), "%s", err);
+		for (int i = 0; i < wait_ms / 50 && !d->quit; i++)
 			usleep(50 * 1000);
 	}
 	return NULL;
@@ -490,10 +248,10 @@ sld_etcd_json(struct sld *d)
 		"refused_total", (json_int_t)e->refused_total);
 	if (j != NULL)
 		json_object_set_new(j, "refused",
-			e->rev_refused
-				? json_pack("{s:I, s:s}", "revision", (json_int_t)e->rev_refused,
-					  "error", e->refused_err)
-				: json_null());
+			e->rev_refused ? json_pack("{s:I, s:s, s:b}", "revision",
+						 (json_int_t)e->rev_refused, "error",
+						 e->refused_err, "retrying", e->retry)
+				       : json_null());
 	pthread_mutex_unlock(&e->lock);
 	return j;
 }

@@ -153,6 +153,8 @@ apply_pending(struct sld_health *h, struct sld_state *st)
 			const struct sl_cfg_backend *b = &vip->backends[j];
 			char addr[INET6_ADDRSTRLEN], key[TARGET_KEY_LEN];
 			struct target *t;
+			bool fresh;
+			int rc;
 
 			inet_ntop(b->family == SL_FAMILY_IPV6 ? AF_INET6 : AF_INET, b->addr.b, addr,
 				sizeof(addr));
@@ -168,6 +170,7 @@ apply_pending(struct sld_health *h, struct sld_state *st)
 				cap *= 2;
 			}
 			t = find(h, key);
+			fresh = t == NULL;
 			if (t != NULL && strcmp(t->sig, sig) == 0) {
 				nt[n++] = t;
 				json_object_set_new(
@@ -191,16 +194,20 @@ apply_pending(struct sld_health *h, struct sld_state *st)
 				ev_init(&t->tick, sld_probe_tick);
 			} else {
 				sld_probe_cancel(h, t);
-				t->n_ok = t->n_fail = 0;
 			}
 			snprintf(t->vip_port, sizeof(t->vip_port), "%u", vip->port);
 			pthread_mutex_lock(&h->lock);
-			if (set_settings(t, &x->hc, sig) < 0) {
-				pthread_mutex_unlock(&h->lock);
-				drop_target(h, t);
+			t->n_ok = t->n_fail = 0; /* new settings: the counters start again */
+			rc = set_settings(t, &x->hc, sig);
+			pthread_mutex_unlock(&h->lock);
+			if (rc < 0) {
+				/* Out of memory. A new target goes now; one of the index
+				 * (readers may hold it) is left out of @keep and dropped
+				 * with the old index below, once. */
+				if (fresh)
+					drop_target(h, t);
 				continue;
 			}
-			pthread_mutex_unlock(&h->lock);
 			schedule(h, t);
 			nt[n++] = t;
 			json_object_set_new(keep, key, json_integer((json_int_t)(intptr_t)t));

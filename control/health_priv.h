@@ -73,6 +73,7 @@ struct sld_health {
 	json_t *seeds; /* keys seeded down */
 	struct sld_state *pending;
 	unsigned int max_inflight, inflight;
+	bool draining;		      /* in drain_queue(): checker thread only */
 	struct target *qhead, *qtail; /* waiting for a free slot */
 	void (*on_change)(void *);
 	void *arg;

@@ -5,8 +5,8 @@
  *   http  then "GET PATH HTTP/1.0" with Host, success when the status line's
  *         code is the one expected (only the status line is read);
  *   exec  the command (no shell) in its own process group, stdio on
- *         /dev/null, SLUICE_BACKEND / SLUICE_PORT / SLUICE_VIP in its
- *         environment; success on exit status 0. Watched through a pidfd;
+ *         /dev/null and no other descriptor, SLUICE_BACKEND / SLUICE_PORT /
+ *         SLUICE_VIP in its environment; success on exit status 0. Watched through a pidfd;
  *         past the timeout the whole group gets SIGKILL.
  * Each probe has the target's timeout; at most max_inflight run at once and
  * the rest wait in a FIFO queue for a slot.
@@ -40,10 +40,18 @@ stop_watchers(struct sld_health *h, struct target *t)
 	t->fd = t->pidfd = -1;
 }
 
-/* Start waiting probes while there are free slots. */
+/*
+ * Start waiting probes while there are free slots. A probe that fails at
+ * once (no route, no such program) finishes inside start_probe() and calls
+ * this again: that inner call returns, and this loop goes on, so a long
+ * queue is drained in a loop rather than by recursion as deep as it is.
+ */
 static void
 drain_queue(struct sld_health *h)
 {
+	if (h->draining)
+		return;
+	h->draining = true;
 	while (h->qhead != NULL && h->inflight < h->max_inflight) {
 		struct target *t = h->qhead;
 
@@ -54,6 +62,7 @@ drain_queue(struct sld_health *h)
 		t->queued = false;
 		start_probe(h, t);
 	}
+	h->draining = false;
 }
 
 static void finish(struct sld_health *h, struct target *t, bool ok, const char *fmt, ...)
@@ -284,6 +293,10 @@ start_exec(struct sld_health *h, struct target *t)
 	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
 	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
 	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+	/* Nothing else of ours: not every library opens its descriptors with
+	 * O_CLOEXEC (libcurl's etcd sockets do not), and a check that outlives
+	 * its timeout's kill or forks must not keep them open. */
+	posix_spawn_file_actions_addclosefrom_np(&fa, 3);
 	posix_spawnattr_init(&attr);
 	/* Its own process group, so that a timeout kills what it started too;
 	 * default signal handling and an empty mask, whatever ours are. */

@@ -18,6 +18,7 @@
 
 #include <sluice/ctl.h>
 #include <sluice/filter.h>
+#include <sluice/num.h>
 
 #include "etcd.h"
 #include "log.h"
@@ -87,12 +88,9 @@ usage(FILE *f)
 static int
 parse_uint(const char *opt, const char *s, int base, unsigned long max, unsigned int *out)
 {
-	char *end;
-	unsigned long v;
+	uint64_t v;
 
-	errno = 0;
-	v = strtoul(s, &end, base);
-	if (errno != 0 || *s == '\0' || *end != '\0' || *s == '-' || v > max) {
+	if (sl_parse_uint(s, base, 0, max, &v) < 0) {
 		fprintf(stderr, "sluiced: %s: '%s' is not a number in 0..%lu\n", opt, s, max);
 		return -EINVAL;
 	}
@@ -368,13 +366,18 @@ main(int argc, char **argv)
 	}
 	/* Before the checker runs: adopt what sluice-dp runs, seed known-down backends. */
 	sld_dp_adopt(d);
-	if (sld_health_set_targets(d->health, &d->snap->state) < 0 ||
-		sld_health_start(d->health) < 0) {
-		fprintf(stderr, "sluiced: health checker did not start\n");
+	/* The API before the checker's thread: creating the socket sets the
+	 * process's umask for a moment, which a check spawned then would get. */
+	if (sld_health_set_targets(d->health, &d->snap->state) < 0) {
+		fprintf(stderr, "sluiced: health checker: out of memory\n");
 		goto out;
 	}
 	if (sld_api_start(d, err, sizeof(err)) < 0) {
 		fprintf(stderr, "sluiced: %s\n", err);
+		goto out;
+	}
+	if (sld_health_start(d->health) < 0) {
+		fprintf(stderr, "sluiced: health checker did not start\n");
 		goto out;
 	}
 	if (sld_etcd_start(d, err, sizeof(err)) < 0) {

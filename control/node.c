@@ -13,6 +13,7 @@
 #include "log.h"
 #include "node.h"
 #include "sld.h"
+#include "store.h"
 
 #define SLD_SPEAKER_RETRY_MS   1000 /* a refused or unreachable speaker, asked again */
 #define SLD_SPEAKER_TIMEOUT_MS 2000
@@ -54,28 +55,13 @@ load_node_file(struct sld *d, char *err, size_t errlen)
 int
 sld_node_save(struct sld *d, bool maint)
 {
-	char path[4096], tmp[4200];
-	json_t *j = json_pack("{s:b}", "maintenance", maint);
-	int rc = 0, fd;
+	char path[4096];
+	static const char on[] = "{\"maintenance\":true}\n", off[] = "{\"maintenance\":false}\n";
 
-	if (j == NULL)
-		return -ENOMEM;
-	snprintf(path, sizeof(path), "%s/node.json", d->opts.state_dir);
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
-	if (fd < 0 || json_dumpfd(j, fd, JSON_COMPACT) < 0 || write(fd, "\n", 1) != 1 ||
-		fsync(fd) < 0 || rename(tmp, path) < 0)
-		rc = -(errno ? errno : EIO);
-	if (fd >= 0)
-		close(fd);
-	if (rc < 0)
-		unlink(tmp);
-	else if ((fd = open(d->opts.state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
-		fsync(fd);
-		close(fd);
-	}
-	json_decref(j);
-	return rc;
+	if ((size_t)snprintf(path, sizeof(path), "%s/node.json", d->opts.state_dir) >= sizeof(path))
+		return -ENAMETOOLONG;
+	return sld_write_atomic(
+		AT_FDCWD, path, maint ? on : off, maint ? sizeof(on) - 1 : sizeof(off) - 1);
 }
 
 int

@@ -114,6 +114,7 @@ struct sld {
 	char dp_error[512];	 /* why the last push was refused, "" if none */
 	char *tables;		 /* STATUS "tables" (JSON text), or NULL */
 	bool pushing;		 /* an APPLY is in flight: the control socket is busy */
+	uint64_t pushes;	 /* APPLYs that ended (atomic): see reconcile_once() */
 
 	/* The last STATS reply, served instead of asking while a push is in flight. */
 	pthread_mutex_t stats_lock;
@@ -129,6 +130,10 @@ struct sld {
 	struct sld_etcd *etcd;	 /* the shared store's watcher, or NULL (etcd.h) */
 	struct sld_token *tokens;
 	unsigned int n_tokens;
+
+	/* systemd's watchdog (reconciler thread only): its period, 0 when off. */
+	uint64_t wd_ms;
+	uint64_t wd_last_ms;
 
 	pthread_mutex_t wake_lock;
 	pthread_cond_t wake_cond;
@@ -297,9 +302,17 @@ int sld_tokens_parse(const char *buf, size_t len, struct sld_token **out, unsign
 /* The token whose secret is @secret (constant time over the secrets), or NULL. */
 const struct sld_token *sld_token_find(const struct sld *d, const char *secret);
 
-/* ---- api.c ---- */
+/* ---- api_listen.c: the API's listeners (requests: api.c, api_*.c) ---- */
 
+/*
+ * Listen on --socket (and --listen) and serve the API there, one thread per
+ * connection. @return 0 or -errno with @err filled (-EADDRINUSE: another
+ * sluiced answers on the socket; -EINVAL: a bad --listen; -EIO: the HTTP
+ * server did not start).
+ */
 int sld_api_start(struct sld *d, char *err, size_t errlen);
+
+/* Stop serving (waits for the connections' threads) and remove the socket. */
 void sld_api_stop(struct sld *d);
 
 /* ---- metrics.c ---- */

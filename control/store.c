@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,14 +50,36 @@ write_all(int fd, const char *p, size_t len)
 	return 0;
 }
 
-/* NAME.tmp, fsync, rename to NAME, fsync the directory. */
+/* fsync the directory that holds @path (a path, not at a directory fd). */
 static int
-write_atomic(int dirfd, const char *name, const char *data, size_t len)
+fsync_parent(const char *path)
 {
-	char tmp[64];
+	char dir[PATH_MAX], *slash;
+	int fd, rc = 0;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (slash == NULL)
+		snprintf(dir, sizeof(dir), ".");
+	else
+		slash[slash == dir] = '\0'; /* "/x" -> "/" */
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fsync(fd) < 0)
+		rc = -errno;
+	close(fd);
+	return rc;
+}
+
+int
+sld_write_atomic(int dirfd, const char *name, const char *data, size_t len)
+{
+	char tmp[PATH_MAX];
 	int fd, rc;
 
-	snprintf(tmp, sizeof(tmp), "%s.tmp", name);
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", name) >= sizeof(tmp))
+		return -ENAMETOOLONG;
 	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
 	if (fd < 0)
 		return -errno;
@@ -67,8 +90,8 @@ write_atomic(int dirfd, const char *name, const char *data, size_t len)
 		rc = -errno;
 	if (rc == 0 && renameat(dirfd, tmp, dirfd, name) < 0)
 		rc = -errno;
-	if (rc == 0 && fsync(dirfd) < 0)
-		rc = -errno;
+	if (rc == 0)
+		rc = dirfd == AT_FDCWD ? fsync_parent(name) : fsync(dirfd) < 0 ? -errno : 0;
 	if (rc < 0)
 		unlinkat(dirfd, tmp, 0);
 	return rc;
@@ -154,7 +177,7 @@ write_version(struct sld_store *s, uint64_t version, const char *who, const char
 	if (text == NULL)
 		return -ENOMEM;
 	vname(name, sizeof(name), version);
-	rc = write_atomic(s->vdirfd, name, text, strlen(text));
+	rc = sld_write_atomic(s->vdirfd, name, text, strlen(text));
 	free(text);
 	return rc;
 }
@@ -165,7 +188,7 @@ write_current(struct sld_store *s, uint64_t version)
 	char buf[32];
 	int n = snprintf(buf, sizeof(buf), "%llu\n", (unsigned long long)version);
 
-	return write_atomic(s->dirfd, "current", buf, (size_t)n);
+	return sld_write_atomic(s->dirfd, "current", buf, (size_t)n);
 }
 
 int
@@ -230,7 +253,16 @@ open_audit(struct sld_store *s)
 {
 	int fd = openat(s->dirfd, "audit.log", O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
 
-	return fd < 0 ? -errno : fd;
+	if (fd < 0)
+		return -errno;
+	/* It may have just been created: its name must outlive a crash too. */
+	if (fsync(s->dirfd) < 0) {
+		int rc = -errno;
+
+		close(fd);
+		return rc;
+	}
+	return fd;
 }
 
 static int
@@ -368,6 +400,7 @@ int
 sld_store_audit(struct sld_store *s, const json_t *entry)
 {
 	char *line = json_dumps(entry, JSON_COMPACT);
+	struct stat sb = {0};
 	size_t n;
 	int rc;
 
@@ -377,7 +410,17 @@ sld_store_audit(struct sld_store *s, const json_t *entry)
 	line[n] = '\n'; /* json_dumps left room for its NUL: reuse it for the newline */
 	if (s->audit_fd < 0)
 		s->audit_fd = open_audit(s);
-	rc = s->audit_fd < 0 ? s->audit_fd : write_all(s->audit_fd, line, n + 1);
+	if (s->audit_fd < 0) {
+		rc = s->audit_fd;
+		s->audit_fd = -1;
+		free(line);
+		return rc;
+	}
+	rc = fstat(s->audit_fd, &sb) < 0 ? -errno : write_all(s->audit_fd, line, n + 1);
+	/* A line cut short (disk full) would glue itself to the next one: cut it
+	 * off (best effort: the write's error is what the caller hears). */
+	if (rc < 0 && sb.st_ino != 0)
+		(void)!ftruncate(s->audit_fd, sb.st_size);
 	if (rc == 0 && fdatasync(s->audit_fd) < 0)
 		rc = -errno;
 	free(line);

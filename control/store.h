@@ -62,6 +62,15 @@ json_t *sld_store_history(struct sld_store *s, uint64_t current, unsigned int li
 /* Append one JSON line to the audit log and fdatasync it. @return 0 or -errno. */
 int sld_store_audit(struct sld_store *s, const json_t *entry);
 
+/*
+ * Replace the file @name (relative to the directory @dirfd, or a path with
+ * AT_FDCWD) with @len bytes of @data, crash-safely: NAME.tmp written and
+ * fsync'd, renamed over NAME, the directory fsync'd. Every file sluiced
+ * keeps goes through here. @return 0 or -errno (-ENAMETOOLONG, the I/O's);
+ * on error NAME is as it was and NAME.tmp is gone.
+ */
+int sld_write_atomic(int dirfd, const char *name, const char *data, size_t len);
+
 /* "2024-05-01T12:00:00.123Z" for now, into @buf (32 bytes). */
 void sld_time_now(char *buf, size_t len);
 

@@ -29,14 +29,13 @@
 
 #include <sluice/ctl.h>
 #include <sluice/filter.h>
+#include <sluice/num.h>
+#include <sluice/paths.h>
 
 #include "dp.h"
 
 #define RTE_LOGTYPE_SL_MAIN RTE_LOGTYPE_USER4
 
-#ifndef SL_XDP_FRONT_OBJ
-#define SL_XDP_FRONT_OBJ "/usr/lib/sluice/xdp_front.bpf.o"
-#endif
 
 #define NB_RXD 1024
 #define NB_TXD 1024
@@ -75,16 +74,14 @@ usage(FILE *f)
 		"                           for benchmarks)\n"
 		"      --idle-polls N       empty polls before sleeping (default 1000)\n"
 		"  -h, --help               this text\n",
-		SL_CTL_DEFAULT_SOCK, SL_XDP_FRONT_OBJ, SL_FILTER_PIN_ROOT);
+		SL_CTL_DEFAULT_SOCK, sl_xdp_front_obj_default(), SL_FILTER_PIN_ROOT);
 }
 
 static int
 parse_u32(const char *opt, const char *s, uint32_t max, uint32_t *out)
 {
-	char *end;
-	errno = 0;
-	unsigned long v = strtoul(s, &end, 10);
-	if (errno || *end || !*s || v > max || s[0] == '-') {
+	uint64_t v;
+	if (sl_parse_uint(s, 10, 0, max, &v) < 0) {
 		fprintf(stderr, "sluice-dp: %s: '%s' is not a number in 0..%u\n", opt, s, max);
 		return -EINVAL;
 	}
@@ -245,7 +242,7 @@ int
 main(int argc, char **argv)
 {
 	struct opts o = {.sock = SL_CTL_DEFAULT_SOCK,
-		.xdp_prog = SL_XDP_FRONT_OBJ,
+		.xdp_prog = sl_xdp_front_obj_default(),
 		.filter_pin_root = SL_FILTER_PIN_ROOT,
 		.idle_sleep_us = 100,
 		.idle_polls = 1000};

@@ -24,6 +24,8 @@ PACKAGES=(
 	bird2
 	# the optional shared store sluiced watches (tested on loopback and in the cluster test)
 	etcd-server etcd-client
+	# benchmark plots (bench/pktgen.sh)
+	gnuplot-nox
 )
 
 if [ "$(id -u)" -ne 0 ]; then

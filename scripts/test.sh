@@ -70,7 +70,9 @@ bench_smoke() {
 	"$build/bench/sluice-bench-core" --quick >"$build/bench-smoke.json" &&
 		/usr/bin/python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert {"parse","maglev","conntrack","encap","flowhash"} <= d.keys(), d.keys()' "$build/bench-smoke.json" &&
 		"$build/bench/sluice-bench-pipeline" --quick >"$build/bench-pipeline-smoke.json" &&
-		/usr/bin/python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["pipeline"]["flows_1000"]["ct_hit_misses"] == 0' "$build/bench-pipeline-smoke.json"
+		/usr/bin/python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["pipeline"]["flows_1000"]["ct_hit_misses"] == 0' "$build/bench-pipeline-smoke.json" &&
+		"$build/bench/sluice-bench-filter" --quick >"$build/bench-filter-smoke.json" &&
+		/usr/bin/python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert len(d["cases"]) >= 10 and all(c["sluice_ns"]["median_ns"] > 0 for c in d["cases"])' "$build/bench-filter-smoke.json"
 }
 step "bench smoke" bench_smoke
 

@@ -26,14 +26,13 @@
 #include <unistd.h>
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <bpf/libbpf.h>
 #include <jansson.h>
 
 #include <sluice/filter.h>
+#include <sluice/paths.h>
 
-#ifndef SL_XDP_FRONT_OBJ
-#define SL_XDP_FRONT_OBJ "/usr/lib/sluice/xdp_front.bpf.o"
-#endif
 
 enum {
 	EXIT_SYS = 1,
@@ -261,7 +260,7 @@ prefix_eq(const struct sl_filter_prefix *a, const struct sl_filter_prefix *b)
 static int
 cmd_load(struct cmd_ctx *c)
 {
-	const char *obj = SL_XDP_FRONT_OBJ;
+	const char *obj = sl_xdp_front_obj_default();
 	uint32_t flags = XDP_FLAGS_UPDATE_IF_NOEXIST;
 	struct sl_filter *f;
 	int prog_fd, rc;
@@ -312,14 +311,22 @@ cmd_unload(struct cmd_ctx *c)
 	if (bpf_xdp_detach(c->ifindex, 0, NULL) < 0)
 		return fail(EXIT_SYS, "%s: detach: %s", c->ifname, strerror(errno));
 	if (purge) {
-		static const char *const pins[] = {
-			"stats", "conf", "allow", "deny", "rate", "buckets", "hits", "drops"};
+		/* The directory holds this interface's pinned maps and nothing else. */
+		DIR *d;
+		struct dirent *e;
+
 		snprintf(dir, sizeof(dir), "%s/%s", pin_root ? pin_root : SL_FILTER_PIN_ROOT,
 			c->ifname);
-		for (size_t i = 0; i < sizeof(pins) / sizeof(pins[0]); i++) {
-			char p[PATH_MAX + 16];
-			snprintf(p, sizeof(p), "%s/%s", dir, pins[i]);
-			unlink(p);
+		if ((d = opendir(dir))) {
+			while ((e = readdir(d))) {
+				char p[PATH_MAX + 256];
+
+				if (e->d_name[0] == '.')
+					continue;
+				snprintf(p, sizeof(p), "%s/%s", dir, e->d_name);
+				unlink(p);
+			}
+			closedir(d);
 		}
 		rmdir(dir);
 	}
@@ -606,35 +613,108 @@ out:
 	return rc;
 }
 
-/* syn IFACE --pps N [--burst N] */
+/*
+ * syn IFACE --pps N [--burst N]                              the default, per VIP
+ * syn IFACE --vip ADDR [--port N] --pps N [--burst N]        one VIP's own limit
+ * syn IFACE --vip ADDR [--port N] --remove
+ */
 static int
 cmd_syn(struct cmd_ctx *c)
 {
-	uint64_t pps = 0, burst = 0;
+	struct sl_filter_syn_ovr o = {0};
+	uint64_t pps = 0, burst = 0, port = 0;
+	bool has_vip = false, has_pps = false, remove = false;
+	unsigned parts = SL_FILTER_PART_CONF;
 	struct sl_filter_cfg cfg;
 	struct sl_filter *f;
 	int rc;
 
 	for (int i = 0; i < c->argc; i++) {
-		if (strcmp(c->argv[i], "--pps") == 0 && i + 1 < c->argc) {
-			if ((rc = parse_u64("--pps", c->argv[++i], &pps)))
+		const char *a = c->argv[i], *v = i + 1 < c->argc ? c->argv[i + 1] : NULL;
+
+		if (strcmp(a, "--remove") == 0) {
+			remove = true;
+		} else if (strcmp(a, "--pps") == 0 && v) {
+			if ((rc = parse_u64(a, v, &pps)))
 				return rc;
-		} else if (strcmp(c->argv[i], "--burst") == 0 && i + 1 < c->argc) {
-			if ((rc = parse_u64("--burst", c->argv[++i], &burst)))
+			has_pps = true;
+			i++;
+		} else if (strcmp(a, "--burst") == 0 && v) {
+			if ((rc = parse_u64(a, v, &burst)))
 				return rc;
+			i++;
+		} else if (strcmp(a, "--port") == 0 && v) {
+			if ((rc = parse_u64(a, v, &port)))
+				return rc;
+			if (port > 65535)
+				return fail(EXIT_USAGE, "--port: %s is not in 0..65535", v);
+			i++;
+		} else if (strcmp(a, "--vip") == 0 && v) {
+			if (inet_pton(AF_INET, v, o.addr) == 1)
+				o.family = 4;
+			else if (inet_pton(AF_INET6, v, o.addr) == 1)
+				o.family = 6;
+			else
+				return fail(EXIT_USAGE,
+					"--vip: '%s' is not an IPv4 or IPv6 address", v);
+			has_vip = true;
+			i++;
 		} else {
-			return fail(EXIT_USAGE, "syn IFACE --pps N [--burst N] (0 turns it off)");
+			return fail(EXIT_USAGE,
+				"syn IFACE --pps N [--burst N] | --vip ADDR [--port N] (--pps N "
+				"[--burst N] | --remove)");
 		}
 	}
+	if ((remove || port) && !has_vip)
+		return fail(EXIT_USAGE, "--remove and --port apply to one VIP: give --vip");
+	if (!remove && !has_pps)
+		return fail(EXIT_USAGE, "syn: give --pps (0 turns the limit off)");
 	if ((rc = open_filter(c, &f, 0)))
 		return rc;
 	if ((rc = sl_filter_get(f, &cfg)) < 0) {
 		sl_filter_close(f);
 		return fail(EXIT_SYS, "%s: reading the rules: %s", c->ifname, strerror(-rc));
 	}
-	cfg.syn_pps = pps;
-	cfg.syn_burst = burst;
-	rc = apply_cfg(f, &cfg, SL_FILTER_PART_CONF);
+	if (has_vip) {
+		uint32_t w = 0;
+		bool found = false;
+
+		o.port = (uint16_t)port;
+		o.pps = pps;
+		o.burst = burst;
+		for (uint32_t i = 0; i < cfg.n_syn_ovr; i++) {
+			const struct sl_filter_syn_ovr *x = &cfg.syn_ovr[i];
+
+			if (x->family == o.family && x->port == o.port &&
+				memcmp(x->addr, o.addr, 16) == 0) {
+				found = true;
+				if (remove)
+					continue;
+				cfg.syn_ovr[i] = o;
+			}
+			cfg.syn_ovr[w++] = cfg.syn_ovr[i];
+		}
+		cfg.n_syn_ovr = w;
+		if (remove && !found) {
+			rc = fail(
+				EXIT_USAGE, "refused, rules unchanged: no SYN limit for that VIP");
+			goto out;
+		}
+		if (!remove && !found) {
+			if (cfg.n_syn_ovr >= SL_FILT_SYN_MAX) {
+				rc = fail(EXIT_USAGE, "refused: at most %u per-VIP SYN limits",
+					SL_FILT_SYN_MAX);
+				goto out;
+			}
+			cfg.syn_ovr[cfg.n_syn_ovr++] = o;
+		}
+		parts |= SL_FILTER_PART_SYN;
+	} else {
+		cfg.syn_pps = pps;
+		cfg.syn_burst = burst;
+	}
+	rc = apply_cfg(f, &cfg, parts);
+out:
 	sl_filter_cfg_free(&cfg);
 	sl_filter_close(f);
 	return rc;
@@ -834,7 +914,10 @@ static const struct cmd {
 		"IFACE [--pps N] [--bps N] [--burst-packets N] [--burst-bytes N] [--key-v4 L]\n"
 		"                   [--key-v6 L] | --prefix P [--key L] [rates] | --prefix P "
 		"--remove"},
-	{"syn", cmd_syn, "IFACE --pps N [--burst N]  TCP SYNs per VIP (0: off)"},
+	{"syn", cmd_syn,
+		"IFACE --pps N [--burst N]  TCP SYNs per VIP (0: off); one VIP's own:\n"
+		"                   IFACE --vip ADDR [--port N] --pps N [--burst N] | --vip ADDR "
+		"[--port N] --remove"},
 	{"mode", cmd_mode, "IFACE deny|rate|syn enforce|monitor"},
 	{"stats", cmd_stats, "IFACE [--all]              counters by verdict and reason"},
 	{"hits", cmd_hits, "IFACE [--all]               packets per rule"},

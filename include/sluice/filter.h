@@ -65,6 +65,19 @@ struct sl_filter_rate_ovr {
 	struct sl_filter_rate rate;
 };
 
+/*
+ * A per-VIP SYN limit: TCP SYNs to one VIP, named by its address and port
+ * (0: every port of the address that has no entry of its own, and any-port
+ * VIPs), in place of the default syn_pps.
+ */
+struct sl_filter_syn_ovr {
+	uint8_t family; /* 4 or 6 */
+	uint8_t addr[16];
+	uint16_t port;	/* host order; 0 = all ports */
+	uint64_t pps;	/* 0: no SYN limit for this VIP */
+	uint64_t burst; /* 0: max(pps / 10, 1) */
+};
+
 struct sl_filter_cfg {
 	struct sl_filter_prefix *allow;
 	uint32_t n_allow;
@@ -86,6 +99,10 @@ struct sl_filter_cfg {
 
 	uint32_t
 		drop_sample; /* 1 in N drops per CPU sampled to the ring; a power of 2, default 1 */
+
+	/* Added after the first version: per-VIP SYN limits (syn_limit.overrides). */
+	struct sl_filter_syn_ovr *syn_ovr;
+	uint32_t n_syn_ovr;
 };
 
 #define SL_FILTER_ERR_LEN 256
@@ -169,7 +186,8 @@ enum sl_filter_part {
 	SL_FILTER_PART_DENY = 1 << 1,
 	SL_FILTER_PART_RATE = 1 << 2, /* the override list */
 	SL_FILTER_PART_CONF = 1 << 3, /* modes, default limits, SYN limit, sampling */
-	SL_FILTER_PART_ALL = 0xf,
+	SL_FILTER_PART_SYN = 1 << 4,  /* the per-VIP SYN limits */
+	SL_FILTER_PART_ALL = 0x1f,
 };
 
 /*

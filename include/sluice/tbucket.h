@@ -41,11 +41,36 @@
 /* Rates and depths are capped so that cost * SL_TB_TICKS_PER_S never overflows. */
 #define SL_TB_MAX_UNITS 1000000000ULL
 
+/*
+ * The XDP program's clock lags true time by less than a kernel tick (1/HZ,
+ * 10 ms at HZ=100, the lowest HZ; bpf/sl_filter.bpf.h, sl_now): a bucket
+ * shallower than that would fill for a whole tick without the clock
+ * moving, and cap its source below its rate. User space deepens every
+ * bucket to at least this much of its rate (docs/filter.md, "Clock").
+ */
+#define SL_TB_MIN_DEPTH_TICKS (20ULL * 1000 * 1000 * SL_TB_TICKS_PER_NS) /* 20 ms */
+
 /* Ticks that @units cost at @rate units per second (@rate != 0, @units <= SL_TB_MAX_UNITS). */
 SL_TB_INLINE __u64
 sl_tb_cost(__u64 units, __u64 rate)
 {
 	return units * SL_TB_TICKS_PER_S / rate;
+}
+
+/*
+ * sl_tb_conform() with the costs in ticks, as the XDP program runs it (its
+ * rule sets carry them precomputed, so that a packet costs no division):
+ * @cost = sl_tb_cost(units, rate), @limit = sl_tb_cost(burst, rate).
+ */
+SL_TB_INLINE int
+sl_tb_conform_ticks(__u64 tat, __u64 now_ticks, __u64 cost, __u64 limit, __u64 *tat_out)
+{
+	__u64 next = (tat > now_ticks ? tat : now_ticks) + cost;
+
+	if (next - now_ticks > limit)
+		return 0;
+	*tat_out = next;
+	return 1;
 }
 
 /*
@@ -57,18 +82,12 @@ sl_tb_cost(__u64 units, __u64 rate)
 SL_TB_INLINE int
 sl_tb_conform(__u64 tat, __u64 now_ticks, __u64 units, __u64 rate, __u64 burst, __u64 *tat_out)
 {
-	__u64 start, next;
-
 	if (rate == 0) {
 		*tat_out = tat;
 		return 1;
 	}
-	start = tat > now_ticks ? tat : now_ticks;
-	next = start + sl_tb_cost(units, rate);
-	if (next - now_ticks > sl_tb_cost(burst, rate))
-		return 0;
-	*tat_out = next;
-	return 1;
+	return sl_tb_conform_ticks(
+		tat, now_ticks, sl_tb_cost(units, rate), sl_tb_cost(burst, rate), tat_out);
 }
 
 /* bpf_ktime_get_ns() (or any ns clock) -> ticks. */

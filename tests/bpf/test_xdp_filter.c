@@ -7,6 +7,10 @@
  * Then sequences: rate-limit and SYN-limit verdicts, rule hits, recent drops,
  * and a rule set replaced while the program runs.
  */
+#include <pthread.h>
+#include <sched.h>
+#include <time.h>
+
 #include "front-env.h"
 
 #define TCP(sp, dp) .proto = IPPROTO_TCP, .sport = (sp), .dport = (dp)
@@ -267,6 +271,122 @@ START_TEST(test_filter_rate_limit)
 }
 END_TEST
 
+/*
+ * The buckets' clock moves once per kernel tick, so a bucket shallower than
+ * SL_TB_MIN_DEPTH_TICKS (20 ms) is deepened to that: at 1000 pps with a
+ * depth of 1, back-to-back packets pass 20 at once, plus what the time the
+ * loop took refills (and up to 10 ms of clock lag), not 1.
+ */
+START_TEST(test_filter_rate_min_depth)
+{
+	static const char *rules = "{\"rate_limit\": {\"pps\": 1000, \"burst_packets\": 1}}";
+	struct sl_pb_spec s = {TCP(1000, 80)};
+	struct timespec t0, t1;
+	uint64_t ms, got;
+	struct fenv e;
+
+	fenv_open(&e, false, rules, NULL, false);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	got = run_n(&e, "203.0.113.1", VIP4, s, 200, XDP_REDIRECT);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ms = (uint64_t)((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000) + 1;
+	ck_assert_uint_ge(got, 20);
+	ck_assert_uint_le(got, 20 + ms + 10 + 1);
+	fenv_close(&e);
+}
+END_TEST
+
+struct cpu_run {
+	int prog_fd, cpu, rc;
+	const uint8_t *frame;
+	size_t len;
+	unsigned repeat;
+	struct timespec t0, t1;
+};
+
+/* One CPU's share of a flood: the frame @repeat times through the program, pinned to @cpu. */
+static void *
+cpu_run(void *p)
+{
+	struct cpu_run *r = p;
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(r->cpu, &set);
+	r->rc = pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+	if (r->rc == 0) {
+		LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = r->frame,
+			.data_size_in = (uint32_t)r->len, .repeat = r->repeat);
+		clock_gettime(CLOCK_MONOTONIC, &r->t0);
+		r->rc = bpf_prog_test_run_opts(r->prog_fd, &o) < 0 ? -errno : 0;
+		clock_gettime(CLOCK_MONOTONIC, &r->t1);
+	}
+	return NULL;
+}
+
+static double
+secs(struct timespec a, struct timespec b)
+{
+	return (double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) / 1e9;
+}
+
+/*
+ * One source flooding from every CPU at once (up to 2): the bucket is
+ * shared, updated by compare-and-swap. What passes stays within the limit:
+ * rate x (time + one tick of clock lag) + depth, plus the packets passed
+ * after losing the compare-and-swap 4 times (counted as rate_race). An
+ * invariant under real contention, not a proof: a broken update (a plain
+ * store) over-admits only when both CPUs update at once, which this load
+ * shows too rarely to fail the bound every time.
+ */
+START_TEST(test_filter_rate_two_cpus)
+{
+	static const char *rules = "{\"rate_limit\": {\"pps\": 2000000, \"burst_packets\": 1000}}";
+	const uint64_t pps = 2000000, depth = pps / 50; /* 20 ms: the minimum depth */
+	struct sl_pb_spec s = {TCP(1000, 80)};
+	struct cpu_run r[2];
+	uint8_t frame[BT_FRAME_MAX];
+	int n = (int)sysconf(_SC_NPROCESSORS_ONLN) >= 2 ? 2 : 1, len;
+	uint64_t passed, dropped, races;
+	pthread_t th[2];
+	double t;
+	struct fenv e;
+
+	fenv_open(&e, true, rules, NULL, false);
+	len = bt_build(&s, "203.0.113.1", "192.0.2.99", frame, sizeof(frame));
+	ck_assert_int_gt(len, 0);
+	for (int i = 0; i < n; i++) {
+		r[i] = (struct cpu_run){.prog_fd = e.prog_fd,
+			.cpu = i,
+			.frame = frame,
+			.len = (size_t)len,
+			.repeat = 5000000};
+		ck_assert_int_eq(pthread_create(&th[i], NULL, cpu_run, &r[i]), 0);
+	}
+	for (int i = 0; i < n; i++) {
+		pthread_join(th[i], NULL);
+		ck_assert_msg(r[i].rc == 0, "cpu %d: %s", i, strerror(-r[i].rc));
+	}
+	/* from the first start to the last end */
+	t = secs(r[0].t0, r[n - 1].t1);
+	if (n == 2) {
+		double d0 = secs(r[1].t0, r[0].t0), d1 = secs(r[0].t1, r[1].t1);
+
+		t = secs(d0 > 0 ? r[1].t0 : r[0].t0, d1 > 0 ? r[1].t1 : r[0].t1);
+	}
+	passed = bt_counter(e.stats_fd, SL_XDP_PASS).packets;
+	dropped = bt_counter(e.stats_fd, SL_XDP_DROP_RATE).packets;
+	races = bt_counter(e.stats_fd, SL_XDP_RATE_RACE).packets;
+	fprintf(stderr, "two_cpus: %d CPUs, %.3f s, passed %llu, dropped %llu, rate_race %llu\n", n,
+		t, (unsigned long long)passed, (unsigned long long)dropped,
+		(unsigned long long)races);
+	ck_assert_uint_eq(passed + dropped, (uint64_t)n * 5000000);
+	ck_assert_uint_gt(dropped, 0);
+	ck_assert_uint_le(passed, depth + (uint64_t)((double)pps * (t + 0.010)) + races + 2);
+	fenv_close(&e);
+}
+END_TEST
+
 /* Bytes: a 1522-byte depth at 1 B/s passes one 1000-byte frame, not two. Overrides win. */
 START_TEST(test_filter_rate_bytes_and_override)
 {
@@ -302,12 +422,18 @@ START_TEST(test_filter_rate_monitor)
 }
 END_TEST
 
-/* SYN limit per VIP: SYNs over the VIP's budget dropped whatever their source; ACKs not. */
+/*
+ * SYN limit per VIP: SYNs over the VIP's budget dropped whatever their
+ * source; ACKs and SYN-ACKs not. Monitor mode counts and passes.
+ */
 START_TEST(test_filter_syn_limit)
 {
 	static const char *rules = "{\"syn_limit\": {\"pps\": 1, \"burst\": 3}}";
+	static const char *monitor =
+		"{\"syn_limit\": {\"mode\": \"monitor\", \"pps\": 1, \"burst\": 3}}";
 	struct sl_pb_spec syn = {TCP(1000, 80), .tcp_flags = 0x02};
 	struct sl_pb_spec ack = {TCP(1000, 80), .tcp_flags = 0x10};
+	struct sl_pb_spec synack = {TCP(1000, 80), .tcp_flags = 0x12};
 	struct sl_pb_spec syn6 = {TCP(1000, 443), .tcp_flags = 0x02};
 	struct fenv e;
 
@@ -316,7 +442,113 @@ START_TEST(test_filter_syn_limit)
 	ck_assert_uint_eq(run_n(&e, "203.0.113.2", VIP4, syn, 4, XDP_REDIRECT), 1);
 	ck_assert_uint_eq(bt_counter(e.stats_fd, SL_XDP_DROP_SYN).packets, 3);
 	ck_assert_uint_eq(run_n(&e, "203.0.113.2", VIP4, ack, 4, XDP_REDIRECT), 4);
+	ck_assert_uint_eq(run_n(&e, "203.0.113.2", VIP4, synack, 4, XDP_REDIRECT), 4);
 	ck_assert_uint_eq(run_n(&e, "2001:db8:c::1", VIP6, syn6, 4, XDP_REDIRECT), 3);
+	ck_assert_uint_eq(bt_counter(e.stats_fd, SL_XDP_DROP_SYN).packets, 3 + 1);
+	fenv_close(&e);
+
+	/* monitor mode: every SYN goes on, the would-drops are counted */
+	fenv_open(&e, false, monitor, NULL, false);
+	ck_assert_uint_eq(run_n(&e, "203.0.113.1", VIP4, syn, 5, XDP_REDIRECT), 5);
+	ck_assert_uint_eq(bt_counter(e.stats_fd, SL_XDP_MON_SYN).packets, 2);
+	ck_assert_uint_eq(bt_counter(e.stats_fd, SL_XDP_DROP_SYN).packets, 0);
+	fenv_close(&e);
+}
+END_TEST
+
+/* An override's key prefix: its sources share a bucket per /24, not per address. */
+START_TEST(test_filter_rate_override_key)
+{
+	static const char *rules =
+		"{\"rate_limit\": {\"overrides\": [{\"prefix\": \"203.0.0.0/16\", "
+		"\"key_prefix\": 24, \"pps\": 1, \"burst_packets\": 3}]}}";
+	struct sl_pb_spec s = {TCP(1000, 80)};
+	struct fenv e;
+
+	fenv_open(&e, false, rules, NULL, false);
+	ck_assert_uint_eq(run_n(&e, "203.0.113.1", VIP4, s, 2, XDP_REDIRECT), 2);
+	ck_assert_uint_eq(run_n(&e, "203.0.113.2", VIP4, s, 3, XDP_REDIRECT), 1);
+	ck_assert_uint_eq(run_n(&e, "203.0.114.2", VIP4, s, 4, XDP_REDIRECT), 3);
+	ck_assert_uint_eq(run_n(&e, "198.51.100.1", VIP4, s, 10, XDP_REDIRECT), 10);
+	fenv_close(&e);
+}
+END_TEST
+
+/*
+ * The buckets' clock moves on: a bucket emptied at once passes again after
+ * a pause (at 100 pps its 20 ms depth holds 2). A clock stuck at its first
+ * read would refuse everything after the first burst.
+ */
+START_TEST(test_filter_clock_moves)
+{
+	static const char *rules = "{\"rate_limit\": {\"pps\": 100, \"burst_packets\": 1}}";
+	struct sl_pb_spec s = {TCP(1000, 80)};
+	struct timespec pause = {0, 150 * 1000 * 1000};
+	struct fenv e;
+
+	fenv_open(&e, false, rules, NULL, false);
+	ck_assert_uint_ge(run_n(&e, "203.0.113.1", VIP4, s, 10, XDP_REDIRECT), 2);
+	for (int i = 0; i < 3; i++) {
+		nanosleep(&pause, NULL);
+		ck_assert_uint_ge(run_n(&e, "203.0.113.1", VIP4, s, 10, XDP_REDIRECT), 1);
+	}
+	fenv_close(&e);
+}
+END_TEST
+
+/*
+ * Per-VIP SYN limits: a VIP's own limit replaces the default, an all-ports
+ * entry covers the address's services without their own, pps 0 exempts; the
+ * limits read back as applied. Standalone: by destination address and port.
+ */
+START_TEST(test_filter_syn_per_vip)
+{
+	static const char *own = "{\"syn_limit\": {\"pps\": 1, \"burst\": 3, \"overrides\": "
+				 "[{\"vip\": \"2001:db8::10\", \"port\": 443, \"pps\": 1, "
+				 "\"burst\": 1}]}}";
+	static const char *all_ports = "{\"syn_limit\": {\"overrides\": [{\"vip\": "
+				       "\"192.0.2.10\", \"pps\": 1, \"burst\": 2}]}}";
+	static const char *exempt = "{\"syn_limit\": {\"pps\": 1, \"burst\": 3, \"overrides\": "
+				    "[{\"vip\": \"192.0.2.10\", \"port\": 80, \"pps\": 0}, "
+				    "{\"vip\": \"192.0.2.10\", \"pps\": 1, \"burst\": 1}]}}";
+	static const char *standalone = "{\"syn_limit\": {\"overrides\": [{\"vip\": "
+					"\"203.0.113.5\", \"port\": 22, \"pps\": 1, "
+					"\"burst\": 2}]}}";
+	struct sl_pb_spec syn = {TCP(1000, 80), .tcp_flags = 0x02};
+	struct sl_pb_spec syn6 = {TCP(1000, 443), .tcp_flags = 0x02};
+	struct sl_pb_spec ssh = {TCP(1000, 22), .tcp_flags = 0x02};
+	struct sl_pb_spec ssh2 = {TCP(1000, 23), .tcp_flags = 0x02};
+	struct sl_filter_cfg cfg;
+	struct fenv e;
+
+	fenv_open(&e, false, own, NULL, false);
+	ck_assert_uint_eq(run_n(&e, "203.0.113.1", VIP4, syn, 5, XDP_REDIRECT), 3);
+	ck_assert_uint_eq(run_n(&e, "2001:db8:c::1", VIP6, syn6, 4, XDP_REDIRECT), 1);
+	ck_assert_uint_eq(bt_counter(e.stats_fd, SL_XDP_DROP_SYN).packets, 2 + 3);
+	ck_assert_int_eq(sl_filter_get(e.filter, &cfg), 0);
+	ck_assert_uint_eq(cfg.n_syn_ovr, 1);
+	ck_assert_uint_eq(cfg.syn_ovr[0].family, 6);
+	ck_assert_uint_eq(cfg.syn_ovr[0].port, 443);
+	ck_assert_uint_eq(cfg.syn_ovr[0].burst, 1);
+	ck_assert_uint_eq(cfg.syn_pps, 1);
+	sl_filter_cfg_free(&cfg);
+	fenv_close(&e);
+
+	/* no default: only the VIP with an entry is limited (all its ports) */
+	fenv_open(&e, false, all_ports, NULL, false);
+	ck_assert_uint_eq(run_n(&e, "203.0.113.1", VIP4, syn, 5, XDP_REDIRECT), 2);
+	ck_assert_uint_eq(run_n(&e, "2001:db8:c::1", VIP6, syn6, 5, XDP_REDIRECT), 5);
+	fenv_close(&e);
+
+	/* the exact entry (pps 0: exempt) wins over the address's all-ports one */
+	fenv_open(&e, false, exempt, NULL, false);
+	ck_assert_uint_eq(run_n(&e, "203.0.113.1", VIP4, syn, 6, XDP_REDIRECT), 6);
+	ck_assert_uint_eq(run_n(&e, "2001:db8:c::1", VIP6, syn6, 5, XDP_REDIRECT), 3);
+	fenv_close(&e);
+
+	fenv_open(&e, true, standalone, NULL, false);
+	ck_assert_uint_eq(run_n(&e, "198.51.100.1", "203.0.113.5", ssh, 5, XDP_PASS), 2);
+	ck_assert_uint_eq(run_n(&e, "198.51.100.1", "203.0.113.5", ssh2, 5, XDP_PASS), 5);
 	fenv_close(&e);
 }
 END_TEST
@@ -359,6 +591,34 @@ START_TEST(test_filter_hits_and_drops)
 END_TEST
 
 /*
+ * Hits go through a per-CPU buffer flushed every SL_FILT_HIT_BATCH hits or
+ * when another rule hits: counts stay exact across flushes and switches,
+ * and replacing the list drops the pending ones.
+ */
+START_TEST(test_filter_hits_batched)
+{
+	struct sl_pb_spec s = {TCP(1, 80)};
+	uint64_t hits[2];
+	struct fenv e;
+
+	fenv_open(&e, false, DENY_24, NULL, false);
+	ck_assert_uint_eq(run_n(&e, "198.51.100.9", VIP4, s, SL_FILT_HIT_BATCH * 2 + 5, XDP_DROP),
+		SL_FILT_HIT_BATCH * 2 + 5);
+	ck_assert_uint_eq(
+		run_n(&e, "2001:db8:bad::9", VIP6, (struct sl_pb_spec){TCP(1, 443)}, 70, XDP_DROP),
+		70);
+	ck_assert_uint_eq(run_n(&e, "198.51.100.10", VIP4, s, 1, XDP_DROP), 1);
+	ck_assert_int_eq(sl_filter_hits(e.filter, SL_FILT_ID_DENY, 2, hits), 0);
+	ck_assert_uint_eq(hits[0], SL_FILT_HIT_BATCH * 2 + 6);
+	ck_assert_uint_eq(hits[1], 70);
+	ck_assert_int_eq(sl_filter_reset_counters(e.filter), 0);
+	ck_assert_int_eq(sl_filter_hits(e.filter, SL_FILT_ID_DENY, 2, hits), 0);
+	ck_assert_uint_eq(hits[0] + hits[1], 0);
+	fenv_close(&e);
+}
+END_TEST
+
+/*
  * A rule set replaced while the program runs: the new one applies at once,
  * and a refused one (bad prefix) leaves the old one in force.
  */
@@ -390,6 +650,55 @@ START_TEST(test_filter_replace_and_refuse)
 	ck_assert_msg(strstr(err, "deny.rules[0].prefix") != NULL, "error: %s", err);
 	sl_filter_cfg_free(&cfg);
 	ck_assert_uint_eq(run_n(&e, "203.0.113.9", VIP4, s, 1, XDP_DROP), 1);
+	fenv_close(&e);
+}
+END_TEST
+
+/*
+ * Nested prefixes of many lengths (the prefix sets' markers): each source
+ * is dropped by, and its hit counted on, the longest prefix covering it,
+ * also where a longer prefix's marker sends the search the wrong way.
+ */
+START_TEST(test_filter_nested_prefixes)
+{
+	static const char *rules = "{\"deny\": [\"10.0.0.0/8\", \"10.1.2.3/32\", \"10.1.0.0/16\", "
+				   "\"10.1.2.0/28\", \"10.200.0.0/20\", \"2001:db8::/32\", "
+				   "\"2001:db8:1:2::/64\", \"2001:db8:1:2:3::/80\"]}";
+	static const struct {
+		const char *src;
+		int rule; /* expected rule position, -1: none */
+	} cases[] = {
+		{"10.1.2.3", 1},
+		{"10.1.2.4", 3},
+		{"10.1.2.16", 2},
+		{"10.1.9.9", 2},
+		{"10.2.9.9", 0},
+		{"10.200.15.1", 4},
+		{"10.200.16.1", 0},
+		{"11.1.2.3", -1},
+		{"2001:db8:1:2:3::9", 7},
+		{"2001:db8:1:2:4::9", 6},
+		{"2001:db8:1:3::9", 5},
+		{"2001:db9::1", -1},
+	};
+	struct fenv e;
+	uint64_t hits[8], want[8] = {0};
+
+	fenv_open(&e, false, rules, NULL, false);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		bool v6 = strchr(cases[i].src, ':') != NULL;
+		struct sl_pb_spec s = {TCP(1, v6 ? 443 : 80)};
+
+		ck_assert_msg(run_n(&e, cases[i].src, v6 ? VIP6 : VIP4, s, 1,
+				      cases[i].rule < 0 ? XDP_REDIRECT : XDP_DROP) == 1,
+			"%s: wrong verdict", cases[i].src);
+		if (cases[i].rule >= 0)
+			want[cases[i].rule]++;
+	}
+	ck_assert_int_eq(sl_filter_hits(e.filter, SL_FILT_ID_DENY, 8, hits), 0);
+	for (int i = 0; i < 8; i++)
+		ck_assert_msg(hits[i] == want[i], "rule %d: %llu hits, want %llu", i,
+			(unsigned long long)hits[i], (unsigned long long)want[i]);
 	fenv_close(&e);
 }
 END_TEST
@@ -457,11 +766,18 @@ xdp_filter_suite(void)
 	tcase_add_loop_test(
 		tc, test_filter_fixtures, 0, (int)(sizeof(fixtures) / sizeof(fixtures[0])));
 	tcase_add_test(tc, test_filter_rate_limit);
+	tcase_add_test(tc, test_filter_rate_min_depth);
 	tcase_add_test(tc, test_filter_rate_bytes_and_override);
 	tcase_add_test(tc, test_filter_rate_monitor);
+	tcase_add_test(tc, test_filter_rate_override_key);
+	tcase_add_test(tc, test_filter_clock_moves);
+	tcase_add_test(tc, test_filter_rate_two_cpus);
 	tcase_add_test(tc, test_filter_syn_limit);
+	tcase_add_test(tc, test_filter_syn_per_vip);
 	tcase_add_test(tc, test_filter_hits_and_drops);
+	tcase_add_test(tc, test_filter_hits_batched);
 	tcase_add_test(tc, test_filter_replace_and_refuse);
+	tcase_add_test(tc, test_filter_nested_prefixes);
 	tcase_add_test(tc, test_filter_100k_prefixes);
 	suite_add_tcase(s, tc);
 	return s;

@@ -595,12 +595,17 @@ def test_large_upload_pmtu(lb):
     topo.run(["ip", "-6", "route", "flush", "cache"], ns=lb.ns["cl"])
     for fam, clients, vip in FAMILIES:
         sent0 = _worker_sum(lb, "icmp_sent")
+        before = topo.run(["ip", f"-{fam}", "route", "get", vip, "from", clients[3]],
+                          ns=lb.ns["cl"]).stdout
+        assert " mtu " not in before, f"IPv{fam}: a path MTU is already cached: {before}"
         rc, code, out = curl(lb.ns["cl"], url(vip, "/upload"), clients[3], timeout=15,
                              extra=("--data-binary", f"@{body}", "-o", "/dev/null"))
         assert rc == 0 and code == 200, f"IPv{fam} upload: curl exit {rc}, HTTP {code}"
-        assert _worker_sum(lb, "icmp_sent") > sent0, "no ICMP too-big sent by sluice-dp"
+        sent1 = _worker_sum(lb, "icmp_sent")
         route = topo.run(["ip", f"-{fam}", "route", "get", vip, "from", clients[3]],
                          ns=lb.ns["cl"]).stdout
+        assert sent1 > sent0, \
+            f"IPv{fam}: no ICMP too-big sent by sluice-dp ({sent0} -> {sent1}); route {route}"
         want = 1500 - (20 if fam == 4 else 40)
         assert f"mtu {want}" in route, f"client path MTU to {vip} not {want}: {route}"
 

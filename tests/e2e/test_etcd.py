@@ -5,12 +5,15 @@ watch one key of a real etcd on loopback. Every valid revision is applied by
 both; a revision that is not JSON, not a valid state, or that one node's
 dataplane refuses is refused by that node, which keeps its state and says
 so in /v1/node and the metrics; the next valid revision is applied; a
-revision written while etcd was unreachable is applied once it is back.
+revision written while etcd was unreachable is applied once it is back; a
+revision a node could not commit (its state directory full) is applied once
+it can be, without a new revision.
 """
 
 import json
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -164,3 +167,47 @@ def test_revision_written_while_etcd_away_is_applied(env):
     assert wait_for(lambda: applied(nodes, rev), 15), [store(d) for d in nodes]
     assert all(d.state()["vips"][0]["backends"][0]["weight"] == 90 for d in nodes)
     assert all(store(d)["connected"] for d in nodes)
+
+
+def test_revision_not_committed_is_read_again(env):
+    """A valid revision that this node could not commit (its state directory
+    is full) is not the revision's fault: the node reads it again, backing
+    off, and applies it once it can, without a new revision in etcd."""
+    etcd, nodes, dps = env
+    work = os.path.dirname(nodes[0].sock)
+    mnt = tempfile.mkdtemp(prefix=f"sle2e-{os.getpid()}-etcdsmall-")
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", mnt], check=True)
+    dp = FakeDP(os.path.join(work, "dp-small.sock")).start()
+    d = Sluiced(work, dp.path, tag="small", extra=["--node", "small", "--etcd", etcd.url,
+                                                     "--etcd-key", KEY])
+    d.state_dir = os.path.join(mnt, "state")
+    try:
+        d.start()
+        rev = etcd.put(KEY, json.dumps(state(weight=61)))
+        assert wait_for(lambda: applied(nodes + [d], rev)), store(d)
+        v = d.version()
+        filler = os.path.join(mnt, "filler")
+        with open(filler, "wb") as f:
+            try:
+                while True:
+                    f.write(b"\0" * 65536)
+                    f.flush()
+            except OSError:
+                pass
+        big = state(weight=62)
+        big["vips"][0]["backends"] += [{"address": f"10.0.2.{i}"} for i in range(1, 200)]
+        rev = etcd.put(KEY, json.dumps(big))
+        assert wait_for(lambda: (store(d)["refused"] or {}).get("revision") == rev), store(d)
+        st = store(d)
+        assert st["refused"]["retrying"] and "No space left" in st["refused"]["error"], st
+        assert d.version() == v
+        assert wait_for(lambda: applied(nodes, rev)), [store(n) for n in nodes]
+        os.unlink(filler)
+        assert wait_for(lambda: applied([d], rev), 10), store(d)
+        assert store(d)["refused"] is None and d.version() == v + 1
+        assert len(d.state()["vips"][0]["backends"]) == 201
+    finally:
+        d.stop()
+        dp.stop()
+        subprocess.run(["umount", "-l", mnt], check=False)
+        shutil.rmtree(mnt, ignore_errors=True)

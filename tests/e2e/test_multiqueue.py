@@ -143,7 +143,10 @@ def reordered(cfg):
 
 
 def test_digest_same_across_restart(mq):
-    mq.start_lb(config())
+    # AF_PACKET with a worker per queue: lb0 has two RX queues here, and an
+    # AF_XDP port opens queue 0 only, so a connection hashed to queue 1 would
+    # never reach sluice-dp (the digests do not depend on the port type).
+    mq.start_lb(config(), workers=2, port="af_packet")
     try:
         first = digests(mq)
         assert len(first) == len(VIP_INDEX)
@@ -158,7 +161,7 @@ def test_digest_same_across_restart(mq):
     finally:
         mq.stop_lb()
     # A new process (new slot numbering), backends listed in another order.
-    mq.start_lb(reordered(config()))
+    mq.start_lb(reordered(config()), workers=2, port="af_packet")
     try:
         again = digests(mq)
         ka = KeepAlive(mq.ns["cl"], CLIENT4[0], VIP4)

@@ -337,7 +337,14 @@ def test_rollback_restores_exact_state(env):
               state(weights=(1,), mtu=9000, extra_vip={"slow_start_s": 9})]
     for s in states:
         assert d.put_state(s).status == 200
-    v1 = d.get("/v1/history/1").json["state"]
+    h1 = d.get("/v1/history/1").json
+    assert {"version", "time", "who", "summary", "state"} <= h1.keys(), h1.keys()
+    v1 = h1["state"]
+    # A dry run shows the diff, like PUT /v1/state?dry_run=1, and commits nothing.
+    r = d.request("POST", "/v1/rollback?dry_run=1", {"version": 1})
+    assert r.status == 200 and r.json["version"] == 3 and r.json["changed"], r
+    assert {"op": "change", "path": "mtu", "old": 9000, "new": 1500} in r.json["diff"], r
+    assert d.version() == 3
     r = d.write("POST", "/v1/rollback", {"version": 1})
     assert r.status == 200 and r.json == {"version": 4, "changed": True, "restored": 1}, r
     assert d.state() == v1
@@ -349,6 +356,9 @@ def test_rollback_restores_exact_state(env):
     assert r.status == 404
     r = d.write("POST", "/v1/rollback", {"version": 1, "force": True})
     assert r.status == 400 and r.error()["code"] == "unknown_field"
+    for bad in ("0", "10001", "-1", "2x", "0x2", "", "99999999999999999999"):
+        r = d.get(f"/v1/history?limit={bad}")
+        assert r.status == 400 and r.error()["field"] == "limit", (bad, r)
     hist = d.get("/v1/history?limit=2").json["history"]
     assert [h["version"] for h in hist] == [4, 3] and hist[0]["who"] == "uid:0"
 
@@ -867,6 +877,33 @@ def test_reads_answer_while_a_push_is_stalled(env):
     assert d.version() == 2 and dp.last()["vips"][0]["backends"][0]["weight"] == 5
 
 
+def test_slow_push_is_not_a_lost_dataplane(env):
+    """A STATUS the reconciler sends while a commit's APPLY is in flight waits
+    behind it and times out: that says nothing about the dataplane. It must
+    not be taken for a lost dataplane (which re-pushed the same config as a
+    new generation and, in a cluster, withdrew every announcement)."""
+    d, dp = env
+    assert d.put_state(state()).status == 200
+    n = dp.n_applied()
+    dp.hold_apply()
+    results = []
+    t = threading.Thread(target=lambda: results.append(
+        d.put_state(state(weights=(5, 5)), version=1, timeout=30)))
+    t.start()
+    try:
+        assert dp.applying.wait(5), "the APPLY never reached the dataplane"
+        time.sleep(1.6)  # STATUS times out after 1 s behind the APPLY
+    finally:
+        dp.release()
+        t.join(30)
+    assert results and results[0].status == 200, results
+    time.sleep(1.0)  # a few reconcile periods
+    assert dp.n_applied() == n + 1, f"{dp.n_applied() - n} APPLYs for one commit"
+    assert "dataplane lost" not in d.log(), d.log()
+    st = d.get("/v1/status").json["dataplane"]
+    assert st["up"] and st["current"], st
+
+
 # --------------------------------------------------------------------------
 # systemd: Type=notify readiness and the watchdog
 
@@ -968,6 +1005,10 @@ def test_hostile_requests(env):
     deep = b'{"vips": [{"health_check": ' + b'{"a": ' * 1000 + b"1" + b"}" * 1000 + b"}]}"
     r = d.put_state(None, raw=deep)
     assert r.status == 400, r
+    # An unknown key is named escaped and cut short, on /v1/node as everywhere.
+    r = d.request("PUT", "/v1/node", {"maint\nenance" + "x" * 300: True})
+    assert r.status == 400 and r.error()["code"] == "unknown_field", r
+    assert r.error()["field"].startswith("maint\\x0aenance") and len(r.error()["field"]) < 64, r
     assert d.version() == 1 and d.alive()
 
 

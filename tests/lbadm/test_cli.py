@@ -421,6 +421,10 @@ def test_history_and_rollback(sld, tmp_path):
     assert "10.0.1.2" in rows[1] and "uid:" in rows[1]
     h = json.loads(sld.lbadm("history", "--limit", "2", json_out=True).stdout)
     assert [e["version"] for e in h["history"]] == [3, 2]
+    # The API's bounds (1..10000): a usage error here, not a refusal from sluiced.
+    assert sld.lbadm("history", "--limit", "10000").returncode == 0
+    p = sld.lbadm("history", "--limit", "10001")
+    assert p.returncode == 2 and "1..10000" in p.stderr, p.stderr
     p = sld.lbadm("history", "1")
     assert p.stdout.startswith("# version 1,")
     assert json.loads(p.stdout.split("\n", 1)[1]) == v1
@@ -640,7 +644,10 @@ def test_no_leaks_or_memory_errors_under_valgrind(sld, tmp_path):
             (["history"], 0), (["rollback", "--dry-run"], 0), (["rollback"], 0),
             (["vip", "add", "-t", VIP], 4), (["backend", "drain", "-t", VIP, "-r", "10.9.9.9"], 5),
             (["-j", "vip", "show", "-t", "192.0.2.1:1"], 5), (["metrics"], 0), (["stats"], 3),
-            (["vip", "add", "-t", "nonsense"], 2)]
+            (["vip", "add", "-t", "nonsense"], 2),
+            (["-j", "cluster", "apply", "--nodes", sld.sock, "-f", y], 0),
+            (["cluster", "apply", "--help"], 0), (["cluster", "compare", "--nodes", "@/nx"], 2),
+            (["-j", "cluster", "compare", "--nodes", f"{sld.sock},{sld.sock}"], 1)]
     for args, code in cmds:
         p = subprocess.run([vg, "-q", "--leak-check=full", "--errors-for-leak-kinds=all",
                             "--error-exitcode=99", lbadm_path(), "-s", sld.sock, *args],

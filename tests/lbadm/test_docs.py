@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """lbadm's documentation cannot drift from its command table: every verb
 the binary has (lbadm --list-commands) is in --help, in the man page and in
-the bash completion, and completing works; the man page renders without
-warnings; the exit codes documented are the ones the code uses."""
+the bash completion, and completing works; every option a verb's --help
+names is in the man page; the man page renders without warnings; the exit
+codes documented are the ones the code uses."""
 
 import os
 import re
@@ -49,6 +50,20 @@ def test_every_verb_in_man_page():
     for v in verbs():
         # .B lbadm vip add ... (a verb's entry in COMMANDS)
         assert re.search(rf"^\.B lbadm {re.escape(v)}\b", man, re.M), f"'{v}' not in lbadm.8"
+
+
+def test_every_option_in_man_page():
+    def opts(text):
+        return set(re.findall(r"(?<![\w-])(--?[a-zA-Z][a-z0-9-]*)\b", text))
+
+    man = re.sub(r"\\f[BIRP]", "", open(MAN).read()).replace("\\-", "-")
+    documented = opts(man)
+    for v in [""] + verbs():
+        p = subprocess.run([lbadm_path(), *v.split(), "--help"], capture_output=True,
+                           text=True)
+        assert p.returncode == 0, (v, p.stderr)
+        missing = opts(p.stdout) - documented
+        assert not missing, f"lbadm {v} --help: {sorted(missing)} not in lbadm.8"
 
 
 def test_every_verb_completes():

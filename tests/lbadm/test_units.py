@@ -2,7 +2,8 @@
 """The systemd units (dist/systemd): systemd-analyze verify accepts them with
 their paths pointed at the built binaries; the options they pass exist in
 the binaries' --help; sluiced only orders itself after sluice-dp (it does
-not require it); both restart on failure and share /run/sluice."""
+not require it); both restart on failure and share /run/sluice; sluiced is
+Type=notify with a watchdog longer than its reconcile loop can block."""
 
 import os
 import re
@@ -100,3 +101,18 @@ def test_unit_relations():
     cfg = re.search(r"^SLUICE_DP_CONFIG=(.*)$", dp_env, re.M).group(1)
     assert re.search(rf"^SLUICE_DP_CONFIG={re.escape(cfg)}$", sld_env, re.M)
     assert "nr_hugepages" in dp and "hugetlbfs" in dp
+
+
+def test_sluiced_unit_notify_and_watchdog():
+    """sluiced speaks sd_notify (READY=1, WATCHDOG=1 from its reconcile loop:
+    tests/e2e/test_sluiced_api.py::test_sd_notify_ready_and_watchdog). Its
+    loop may wait for a writer's push (30 s) and then push itself (30 s),
+    feeding at a quarter period: WatchdogSec must leave room for both."""
+    sld = open(os.path.join(UNITS, "sluiced.service.in")).read()
+    assert re.search(r"^Type=notify$", sld, re.M), "sluiced.service is not Type=notify"
+    m = re.search(r"^WatchdogSec=(\d+)(s|min)?$", sld, re.M)
+    assert m, "no WatchdogSec= in sluiced.service"
+    sec = int(m.group(1)) * (60 if m.group(2) == "min" else 1)
+    sld_h = open(os.path.join(SRC, "control", "sld.h")).read()
+    push = int(re.search(r"#define SLD_DP_APPLY_TIMEOUT\s+(\d+)", sld_h).group(1)) / 1000
+    assert sec >= 2 * push + sec / 4, f"WatchdogSec={sec}s: below two pushes plus a feed period"

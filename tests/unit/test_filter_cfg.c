@@ -113,6 +113,64 @@ START_TEST(test_json_refusals_name_the_field)
 }
 END_TEST
 
+/* Per-VIP SYN limits: parsed, printed, and refused naming the field. */
+START_TEST(test_json_syn_overrides)
+{
+	static const char *in =
+		"{\"syn_limit\": {\"pps\": 1000, \"overrides\": [{\"vip\": \"192.0.2.10\", "
+		"\"port\": 80, \"pps\": 50, \"burst\": 5}, {\"vip\": \"2001:db8::10\", "
+		"\"pps\": 0}, {\"vip\": \"192.0.2.10\", \"pps\": 70}]}}";
+	char err[SL_FILTER_ERR_LEN] = "";
+	struct sl_filter_cfg a, b;
+	char *out, *out2;
+
+	ck_assert_msg(sl_filter_cfg_from_json(&a, in, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_uint_eq(a.n_syn_ovr, 3);
+	ck_assert_uint_eq(a.syn_ovr[0].family, 4);
+	ck_assert_uint_eq(a.syn_ovr[0].port, 80);
+	ck_assert_uint_eq(a.syn_ovr[0].pps, 50);
+	ck_assert_uint_eq(a.syn_ovr[0].burst, 5);
+	ck_assert_uint_eq(a.syn_ovr[1].family, 6);
+	ck_assert_uint_eq(a.syn_ovr[1].port, 0);
+	ck_assert_uint_eq(a.syn_ovr[1].pps, 0);
+	ck_assert_uint_eq(a.syn_ovr[2].port, 0);
+	out = sl_filter_cfg_to_json(&a);
+	ck_assert_ptr_nonnull(out);
+	ck_assert_msg(sl_filter_cfg_from_json(&b, out, err, sizeof(err)) == 0, "%s", err);
+	out2 = sl_filter_cfg_to_json(&b);
+	ck_assert_str_eq(out, out2);
+	free(out);
+	free(out2);
+	sl_filter_cfg_free(&a);
+	sl_filter_cfg_free(&b);
+
+	assert_refused("{\"syn_limit\": {\"overrides\": {}}}", "syn_limit.overrides");
+	assert_refused(
+		"{\"syn_limit\": {\"overrides\": [{\"pps\": 1}]}}", "syn_limit.overrides[0].vip");
+	assert_refused("{\"syn_limit\": {\"overrides\": [{\"vip\": \"10.0.0.300\", \"pps\": "
+		       "1}]}}",
+		"syn_limit.overrides[0].vip");
+	assert_refused("{\"syn_limit\": {\"overrides\": [{\"vip\": \"10.0.0.1\"}]}}",
+		"syn_limit.overrides[0].pps");
+	assert_refused("{\"syn_limit\": {\"overrides\": [{\"vip\": \"10.0.0.1\", \"pps\": 1, "
+		       "\"port\": 65536}]}}",
+		"syn_limit.overrides[0].port");
+	assert_refused("{\"syn_limit\": {\"overrides\": [{\"vip\": \"10.0.0.1\", \"pps\": 0, "
+		       "\"burst\": 4}]}}",
+		"syn_limit.overrides[0].burst");
+	assert_refused("{\"syn_limit\": {\"overrides\": [{\"vip\": \"10.0.0.1\", \"pps\": 1, "
+		       "\"proto\": 6}]}}",
+		"syn_limit.overrides[0].proto");
+	assert_refused(
+		"{\"syn_limit\": {\"overrides\": [{\"vip\": \"10.0.0.1\", \"pps\": 1}, "
+		"{\"vip\": \"10.0.0.2\", \"pps\": 1}, {\"vip\": \"10.0.0.1\", \"pps\": 2}]}}",
+		"syn_limit.overrides[2]");
+	assert_refused("{\"syn_limit\": {\"overrides\": [{\"vip\": \"10.0.0.1\", \"pps\": "
+		       "10000000000}]}}",
+		"syn_limit.overrides[0].pps");
+}
+END_TEST
+
 START_TEST(test_prefix_file)
 {
 	char path[] = "/tmp/sl-filter-cfg-XXXXXX", err[SL_FILTER_ERR_LEN];
@@ -140,6 +198,7 @@ filter_cfg_suite(void)
 	SL_TCASE(s, test_prefix_parse);
 	SL_TCASE(s, test_json_round_trip);
 	SL_TCASE(s, test_json_refusals_name_the_field);
+	SL_TCASE(s, test_json_syn_overrides);
 	SL_TCASE(s, test_prefix_file);
 	return s;
 }

@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * sluiced's state model (control/state.h), its identity diff, the effective
- * config (control/effective.h) and the state directory (control/store.h).
- * The HTTP API and the health checker are tested end to end
+ * config (control/effective.h), the state directory (control/store.h) and
+ * what an exec health check inherits (control/health.h). The HTTP API and
+ * the health checks against servers are tested end to end
  * (tests/e2e/test_sluiced_*.py).
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,7 +17,10 @@
 
 #include <jansson.h>
 
+#include <sluice/num.h>
+
 #include "effective.h"
+#include "health.h"
 #include "state.h"
 #include "store.h"
 #include "test-common.h"
@@ -417,6 +422,157 @@ START_TEST(test_store_commit_reopen_sweep)
 }
 END_TEST
 
+START_TEST(test_parse_uint)
+{
+	uint64_t v = 7;
+
+	ck_assert_int_eq(sl_parse_uint("0", 10, 0, 10, &v), 0);
+	ck_assert_uint_eq(v, 0);
+	ck_assert_int_eq(sl_parse_uint("660", 8, 0, 0777, &v), 0);
+	ck_assert_uint_eq(v, 0660);
+	ck_assert_int_eq(sl_parse_uint("18446744073709551615", 10, 0, UINT64_MAX, &v), 0);
+	ck_assert_uint_eq(v, UINT64_MAX);
+	v = 7;
+	/* What strtoul() lets through. */
+	static const char *const bad[] = {"", "-1", " 5", "5 ", "5x", "+5", "0x10", "1e3", "8"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ck_assert_msg(sl_parse_uint(bad[i], i == 8 ? 8 : 10, 0, 100, &v) == -EINVAL,
+			"'%s' taken", bad[i]);
+	ck_assert_int_eq(sl_parse_uint(NULL, 10, 0, 100, &v), -EINVAL);
+	ck_assert_int_eq(sl_parse_uint("101", 10, 0, 100, &v), -ERANGE);
+	ck_assert_int_eq(sl_parse_uint("0", 10, 1, 100, &v), -ERANGE);
+	ck_assert_int_eq(sl_parse_uint("18446744073709551616", 10, 0, UINT64_MAX, &v), -ERANGE);
+	ck_assert_int_eq(sl_parse_uint("99999999999999999999x", 10, 0, UINT64_MAX, &v), -EINVAL);
+	ck_assert_uint_eq(v, 7);
+}
+END_TEST
+
+START_TEST(test_write_atomic)
+{
+	char *dir = tmpdir(), path[512], tmp[600], buf[16] = "", longname[PATH_MAX + 8];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/f.json", dir);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	ck_assert_int_eq(sld_write_atomic(AT_FDCWD, path, "one", 3), 0);
+	ck_assert_int_eq(sld_write_atomic(AT_FDCWD, path, "two!", 4), 0);
+	fd = open(path, O_RDONLY);
+	ck_assert_int_eq(read(fd, buf, sizeof(buf) - 1), 4);
+	close(fd);
+	ck_assert_str_eq(buf, "two!");
+	ck_assert_int_eq(access(tmp, F_OK), -1);
+	/* Relative to a directory descriptor (the store's way). */
+	fd = open(dir, O_RDONLY | O_DIRECTORY);
+	ck_assert_int_eq(sld_write_atomic(fd, "g", "x", 1), 0);
+	close(fd);
+	snprintf(path, sizeof(path), "%s/g", dir);
+	ck_assert_int_eq(access(path, F_OK), 0);
+	/* Failures change nothing and leave no temporary. */
+	snprintf(path, sizeof(path), "%s/no/such/dir/f", dir);
+	ck_assert_int_eq(sld_write_atomic(AT_FDCWD, path, "x", 1), -ENOENT);
+	memset(longname, 'a', sizeof(longname) - 1);
+	longname[sizeof(longname) - 1] = '\0';
+	ck_assert_int_eq(sld_write_atomic(AT_FDCWD, longname, "x", 1), -ENAMETOOLONG);
+	rmrf(dir);
+	free(dir);
+}
+END_TEST
+
+/* The verdict of the first check of backend @addr of VIP @vip, within 5 s. */
+static uint8_t
+first_verdict(struct sld_health *h, const char *vip, const char *addr)
+{
+	struct sld_hview v = {SLD_H_UNKNOWN, 0};
+
+	for (int i = 0; i < 500 && v.health == SLD_H_UNKNOWN; i++) {
+		usleep(10 * 1000);
+		sld_health_lookup(h, vip, addr, &v);
+	}
+	return v.health;
+}
+
+START_TEST(test_health_exec_inherits_no_descriptor)
+{
+	/* A descriptor sluiced (or a library: libcurl's etcd socket) opened
+	 * without O_CLOEXEC must not reach the check: it runs with 0, 1, 2 only. */
+	struct sld_health *h;
+	struct sld_state st;
+	struct sld_err e;
+	char vipextra[512];
+	int p[2];
+
+	ck_assert_int_eq(pipe(p), 0);
+	snprintf(vipextra, sizeof(vipextra),
+		"'health_check': {'type': 'exec', 'interval_ms': 1000, 'timeout_ms': 900, "
+		"'command': ['/bin/sh', '-c', 'test ! -e /proc/$$/fd/%d -a ! -e /proc/$$/fd/%d']},",
+		p[0], p[1]);
+	ck_assert_int_eq(load_base(&st, vipextra, "1", "active", &e), 0);
+	h = sld_health_create(4, NULL, NULL);
+	ck_assert_ptr_nonnull(h);
+	ck_assert_int_eq(sld_health_set_targets(h, &st), 0);
+	ck_assert_int_eq(sld_health_start(h), 0);
+	ck_assert_int_eq(first_verdict(h, "tcp/192.0.2.80/80", "10.0.1.1"), SLD_H_UP);
+	sld_health_destroy(h);
+	sld_state_free(&st);
+	close(p[0]);
+	close(p[1]);
+}
+END_TEST
+
+/* The stack's extent seen by the checker's change callback. */
+static uintptr_t stack_lo = UINTPTR_MAX, stack_hi;
+
+static void
+note_stack(void *arg)
+{
+	volatile char here;
+	uintptr_t a = (uintptr_t)&here;
+
+	(void)arg;
+	stack_lo = a < stack_lo ? a : stack_lo;
+	stack_hi = a > stack_hi ? a : stack_hi;
+}
+
+START_TEST(test_health_queue_drains_without_recursion)
+{
+	/* One slot; a check that holds it for 0.9 s while 300 others, each failing
+	 * at once (no such program), queue behind it. When the slot frees, they
+	 * run one after the other: not each from the previous one's end, which
+	 * nested a few hundred bytes of stack per queued check (a pool of
+	 * thousands overflowed the thread's stack). */
+	struct sld_health *h;
+	struct sld_state st;
+	struct sld_err e;
+	char *text = malloc(65536);
+	size_t n = 0;
+
+	n += (size_t)snprintf(text + n, 65536 - n,
+		"{'nexthop_mac': '02:00:00:00:00:fe', 'vips': [{'address': '192.0.2.1', "
+		"'protocol': 'tcp', 'port': 1, 'health_check': {'type': 'exec', 'interval_ms': "
+		"1000, 'timeout_ms': 900, 'command': ['/bin/sleep', '5']}, 'backends': "
+		"[{'address': '10.0.0.1'}]}, {'address': '192.0.2.2', 'protocol': 'tcp', 'port': "
+		"2, 'health_check': {'type': 'exec', 'interval_ms': 1000, 'timeout_ms': 900, "
+		"'command': ['/nonexistent/sluice-check']}, 'backends': [");
+	for (int i = 0; i < 300; i++)
+		n += (size_t)snprintf(text + n, 65536 - n, "%s{'address': '10.1.%d.%d'}",
+			i ? ", " : "", i / 200, i % 200 + 1);
+	snprintf(text + n, 65536 - n, "]}]}");
+	ck_assert_int_eq(load(&st, text, &e), 0);
+	free(text);
+	h = sld_health_create(1, note_stack, NULL);
+	ck_assert_ptr_nonnull(h);
+	ck_assert_int_eq(sld_health_set_targets(h, &st), 0);
+	ck_assert_int_eq(sld_health_start(h), 0);
+	/* Two rounds: every first check has reported by then. */
+	usleep(2200 * 1000);
+	sld_health_destroy(h);
+	sld_state_free(&st);
+	ck_assert_uint_ne(stack_hi, 0);
+	ck_assert_msg(stack_hi - stack_lo < 16384, "change callbacks %lu bytes of stack apart",
+		(unsigned long)(stack_hi - stack_lo));
+}
+END_TEST
+
 static Suite *
 sluiced_suite(void)
 {
@@ -431,6 +587,10 @@ sluiced_suite(void)
 	SL_TCASE(s, test_effective_states);
 	SL_TCASE(s, test_effective_slow_start);
 	SL_TCASE(s, test_store_commit_reopen_sweep);
+	SL_TCASE(s, test_write_atomic);
+	SL_TCASE(s, test_parse_uint);
+	SL_TCASE(s, test_health_exec_inherits_no_descriptor);
+	SL_TCASE(s, test_health_queue_drains_without_recursion);
 	return s;
 }
 

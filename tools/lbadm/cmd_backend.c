@@ -67,10 +67,14 @@ check_backend(const struct lb_resp *cur, void *arg)
 	return 0;
 }
 
-/* Parse, check the operands, and run one backend write. @body may be NULL (DELETE). */
+/*
+ * Parse, check the operands, and run one backend write: @method with the
+ * body @make_body builds from the options, or {"state": @state} when
+ * @state is set, or none (DELETE).
+ */
 static int
 backend_write(int argc, char **argv, unsigned extra, const char *help, const char *method,
-	json_t *(*make_body)(struct lb_opts *o, int *rc), bool want_exists)
+	json_t *(*make_body)(struct lb_opts *o, int *rc), const char *state, bool want_exists)
 {
 	struct lb_opts o;
 	struct lb_resp r = {0};
@@ -95,6 +99,8 @@ backend_write(int argc, char **argv, unsigned extra, const char *help, const cha
 		body = make_body(&o, &rc);
 		if (rc)
 			goto out;
+	} else if (state) {
+		body = json_pack("{s:s}", "state", state);
 	}
 	if (o.nargs > 0) {
 		rc = lb_usage(lb_verb, "unexpected argument '%s'", o.args[0]);
@@ -145,36 +151,6 @@ edit_body(struct lb_opts *o, int *rc)
 }
 
 static json_t *
-state_body(const char *state)
-{
-	return json_pack("{s:s}", "state", state);
-}
-
-static json_t *
-drain_body(struct lb_opts *o, int *rc)
-{
-	(void)o;
-	*rc = 0;
-	return state_body("draining");
-}
-
-static json_t *
-enable_body(struct lb_opts *o, int *rc)
-{
-	(void)o;
-	*rc = 0;
-	return state_body("active");
-}
-
-static json_t *
-disable_body(struct lb_opts *o, int *rc)
-{
-	(void)o;
-	*rc = 0;
-	return state_body("disabled");
-}
-
-static json_t *
 weight_body(struct lb_opts *o, int *rc)
 {
 	*rc = 0;
@@ -204,7 +180,7 @@ do_add(int argc, char **argv)
 		"  -w, --weight N         share of new flows, 0..65535 (default 100)\n"
 		"  --mac MAC              the backend's MAC (required for l2 forwarding)\n"
 		"  --state active|draining|disabled   (default active)\n",
-		"PUT", fields_body, false);
+		"PUT", fields_body, NULL, false);
 }
 
 static int
@@ -214,7 +190,7 @@ do_edit(int argc, char **argv)
 		"-t|-u SERVICE -r ADDR [-w WEIGHT] [--mac MAC] [--state STATE]\n"
 		"Change a backend's weight, MAC or state (ipvsadm -e).\n\n" BACKEND_HELP
 		"  -w, --weight N  --mac MAC  --state active|draining|disabled\n",
-		"PATCH", edit_body, true);
+		"PATCH", edit_body, NULL, true);
 }
 
 static int
@@ -223,7 +199,7 @@ do_delete(int argc, char **argv)
 	return backend_write(argc, argv, 0,
 		"-t|-u SERVICE -r ADDR\nRemove a backend (ipvsadm -d); its flows move to "
 		"the others.\n\n" BACKEND_HELP,
-		"DELETE", NULL, true);
+		"DELETE", NULL, NULL, true);
 }
 
 static int
@@ -232,7 +208,7 @@ do_drain(int argc, char **argv)
 	return backend_write(argc, argv, 0,
 		"-t|-u SERVICE -r ADDR\nStop sending new flows to a backend; its established "
 		"flows stay (state draining).\n\n" BACKEND_HELP,
-		"PATCH", drain_body, true);
+		"PATCH", NULL, "draining", true);
 }
 
 static int
@@ -241,7 +217,7 @@ do_enable(int argc, char **argv)
 	return backend_write(argc, argv, 0,
 		"-t|-u SERVICE -r ADDR\nPut a drained or disabled backend back (state "
 		"active).\n\n" BACKEND_HELP,
-		"PATCH", enable_body, true);
+		"PATCH", NULL, "active", true);
 }
 
 static int
@@ -250,7 +226,7 @@ do_disable(int argc, char **argv)
 	return backend_write(argc, argv, 0,
 		"-t|-u SERVICE -r ADDR\nTake a backend out at once: no flows, its established "
 		"ones move (state disabled).\n\n" BACKEND_HELP,
-		"PATCH", disable_body, true);
+		"PATCH", NULL, "disabled", true);
 }
 
 static int
@@ -259,7 +235,7 @@ do_weight(int argc, char **argv)
 	return backend_write(argc, argv, LB_O_WEIGHT,
 		"-t|-u SERVICE -r ADDR -w WEIGHT | WEIGHT\nSet a backend's weight (0: no new "
 		"flows, like draining).\n\n" BACKEND_HELP "  -w, --weight N         0..65535\n",
-		"PATCH", weight_body, true);
+		"PATCH", weight_body, NULL, true);
 }
 
 const struct lb_cmd lb_backend_cmds[] = {

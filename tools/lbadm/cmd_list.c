@@ -10,27 +10,12 @@
 
 #include "lbadm.h"
 
-static const char *const k_health[] = {"health", NULL};
-static const char *const k_eff_state[] = {"effective_state", NULL};
-static const char *const k_eff_weight[] = {"effective_weight", NULL};
-static const char *const k_counters[] = {"counters", "stats", NULL};
-
 json_t *
 lb_vip_of(json_t *body)
 {
 	json_t *v = json_object_get(body, "vip");
 
 	return json_is_object(v) ? v : body;
-}
-
-/* A counter of a VIP or backend: under "counters"/"stats", or at its top. */
-static json_t *
-counter(json_t *o, const char *name)
-{
-	json_t *c = lb_pick(o, k_counters);
-	json_t *v = json_is_object(c) ? json_object_get(c, name) : NULL;
-
-	return v ? v : json_object_get(o, name);
 }
 
 /* A VIP's identity: its "vip" key (tcp/ADDR/PORT), else address/protocol/port. */
@@ -75,18 +60,6 @@ lb_service_text(char *proto, size_t plen, char *buf, size_t len, json_t *vip)
 }
 
 static void
-health_text(char *buf, size_t len, json_t *b)
-{
-	json_t *h = lb_pick(b, k_health);
-
-	if (json_is_object(h)) {
-		static const char *const k[] = {"status", "state", "health", NULL};
-		h = lb_pick(h, k);
-	}
-	lb_fmt(buf, len, h);
-}
-
-static void
 check_text(char *buf, size_t len, json_t *vip)
 {
 	json_t *hc = json_object_get(vip, "health_check");
@@ -128,8 +101,8 @@ print_vip(json_t *vip, bool stats)
 	lb_fmt(c[0], sizeof(c[0]), json_object_get(vip, "hash"));
 	lb_fmt(c[1], sizeof(c[1]), json_object_get(vip, "forwarding"));
 	if (stats) {
-		lb_fmt(c[2], sizeof(c[2]), counter(vip, "packets"));
-		lb_fmt(c[3], sizeof(c[3]), counter(vip, "bytes"));
+		lb_fmt(c[2], sizeof(c[2]), json_object_get(vip, "packets"));
+		lb_fmt(c[3], sizeof(c[3]), json_object_get(vip, "bytes"));
 		printf("%-4s %-30s %-11s %-7s %-9s %10s %12s %14s\n", proto, svc, c[0], c[1], check,
 			"", c[2], c[3]);
 	} else {
@@ -139,25 +112,20 @@ print_vip(json_t *vip, bool stats)
 	{
 		char addr[64], health[16];
 		lb_fmt(addr, sizeof(addr), json_object_get(b, "address"));
-		health_text(health, sizeof(health), b);
+		lb_fmt(health, sizeof(health), json_object_get(b, "health"));
 		lb_fmt(c[0], sizeof(c[0]), json_object_get(b, "state"));
 		lb_fmt(c[1], sizeof(c[1]), json_object_get(b, "weight"));
-		lb_fmt(c[2], sizeof(c[2]), counter(b, "new_flows"));
-		lb_fmt(c[3], sizeof(c[3]), counter(b, "packets"));
-		lb_fmt(c[4], sizeof(c[4]), counter(b, "bytes"));
+		lb_fmt(c[2], sizeof(c[2]), json_object_get(b, "new_flows"));
+		lb_fmt(c[3], sizeof(c[3]), json_object_get(b, "packets"));
+		lb_fmt(c[4], sizeof(c[4]), json_object_get(b, "bytes"));
 		if (stats) {
 			printf("  -> %-28s %-11s %-7s %-9s %10s %12s %14s\n", addr, c[0], "", "",
 				c[2], c[3], c[4]);
 			continue;
 		}
 		char eff_state[32], eff_weight[32];
-		json_t *eff = json_object_get(b, "effective");
-		lb_fmt(eff_state, sizeof(eff_state),
-			json_is_object(eff) ? json_object_get(eff, "state")
-					    : lb_pick(b, k_eff_state));
-		lb_fmt(eff_weight, sizeof(eff_weight),
-			json_is_object(eff) ? json_object_get(eff, "weight")
-					    : lb_pick(b, k_eff_weight));
+		lb_fmt(eff_state, sizeof(eff_state), json_object_get(b, "effective_state"));
+		lb_fmt(eff_weight, sizeof(eff_weight), json_object_get(b, "effective_weight"));
 		printf("  -> %-28s %-11s %-7s %-9s %6s %6s %10s %12s\n", addr, c[0], health,
 			eff_state, c[1], eff_weight, c[2], c[3]);
 	}
@@ -183,11 +151,9 @@ lb_show_vips(const struct lb_service *only, bool stats)
 		lb_print_json(r.body);
 		goto out;
 	}
-	vips = json_object_get(r.body, "vips");
-	if (!json_is_array(vips)) {
-		/* One VIP (GET /v1/vips/...), or a bare list. */
-		vips = json_is_array(r.body) ? r.body : NULL;
-	}
+	vips = json_object_get(r.body, "vips"); /* NULL: one VIP (GET /v1/vips/...) */
+	if (!json_is_array(vips))
+		vips = NULL;
 	printf("Sluice state version %lld\n", lb_resp_version(&r));
 	if (stats) {
 		printf("%-4s %-30s %-11s %-7s %-9s %10s %12s %14s\n", "Prot", "LocalAddress:Port",
@@ -306,7 +272,8 @@ lb_do_health(int argc, char **argv)
 		lb_print_flat(stdout, r.body, NULL);
 		goto out;
 	}
-	printf("%-4s %-30s %-28s %-8s %-21s %-5s %-9s %-10s %s\n", "Prot", "LocalAddress:Port",
+	/* Since: "2024-05-01T12:00:00.123Z", 24 characters. */
+	printf("%-4s %-30s %-28s %-8s %-24s %-5s %-9s %-10s %s\n", "Prot", "LocalAddress:Port",
 		"RemoteAddress", "Health", "Since", "Last", "Latency", "Effective", "Error");
 	json_array_foreach(vips, i, v)
 	{
@@ -316,19 +283,16 @@ lb_do_health(int argc, char **argv)
 		lb_service_text(proto, sizeof(proto), svc, sizeof(svc), v);
 		json_array_foreach(json_object_get(v, "backends"), k, b)
 		{
-			static const char *const k_last[] = {"last", "last_check", NULL};
-			static const char *const k_lat[] = {
-				"latency_ms", "latency_us", "latency", NULL};
-			json_t *last = lb_pick(b, k_last);
+			json_t *last = json_object_get(b, "last");
 			char c[7][96];
 			lb_fmt(c[0], sizeof(c[0]), json_object_get(b, "address"));
-			health_text(c[1], sizeof(c[1]), b);
+			lb_fmt(c[1], sizeof(c[1]), json_object_get(b, "health"));
 			lb_fmt(c[2], sizeof(c[2]), json_object_get(b, "since"));
 			lb_fmt(c[3], sizeof(c[3]), json_object_get(last, "ok"));
-			lb_fmt(c[4], sizeof(c[4]), lb_pick(last, k_lat));
-			lb_fmt(c[5], sizeof(c[5]), lb_pick(b, k_eff_state));
+			lb_fmt(c[4], sizeof(c[4]), json_object_get(last, "latency_ms"));
+			lb_fmt(c[5], sizeof(c[5]), json_object_get(b, "effective_state"));
 			lb_fmt(c[6], sizeof(c[6]), json_object_get(last, "error"));
-			printf("%-4s %-30s %-28s %-8s %-21s %-5s %-9s %-10s %s\n", proto, svc, c[0],
+			printf("%-4s %-30s %-28s %-8s %-24s %-5s %-9s %-10s %s\n", proto, svc, c[0],
 				c[1], c[2], c[3], c[4], c[5], c[6]);
 		}
 	}

@@ -78,9 +78,9 @@ parse(struct state_opts *o, const char *allowed, int argc, char **argv, const ch
 			o->expect = (long long)v;
 			break;
 		case O_LIMIT:
-			if (lb_parse_uint(optarg, 1, 100000, &v) < 0)
+			if (lb_parse_uint(optarg, 1, 10000, &v) < 0)
 				return lb_usage(lb_verb,
-					"--limit: '%s' is not a number in 1..100000", optarg);
+					"--limit: '%s' is not a number in 1..10000", optarg);
 			o->limit = v;
 			break;
 		}
@@ -253,10 +253,9 @@ version_arg(const char *s, long long *v)
 static json_t *
 history_list(json_t *body)
 {
-	static const char *const keys[] = {"history", "versions", "entries", NULL};
-	json_t *a = lb_pick(body, keys);
+	json_t *a = json_object_get(body, "history");
 
-	return json_is_array(a) ? a : json_is_array(body) ? body : NULL;
+	return json_is_array(a) ? a : NULL;
 }
 
 int

@@ -49,8 +49,14 @@ must_not_exist(const struct lb_resp *cur, void *arg)
 	return lb_resp_check(cur);
 }
 
+/*
+ * One VIP write: parse @allowed options, @method the VIP's path with the
+ * settings given (none for DELETE), after @check (may be NULL) of its
+ * current answer. @need_settings: refuse a write that sets nothing.
+ */
 static int
-do_add(int argc, char **argv)
+vip_write(int argc, char **argv, unsigned allowed, const char *help, const char *method,
+	int (*check)(const struct lb_resp *, void *), bool need_settings)
 {
 	struct lb_opts o;
 	struct lb_resp r = {0};
@@ -59,14 +65,17 @@ do_add(int argc, char **argv)
 	long long before;
 	int rc;
 
-	rc = lb_opts_parse(&o, LB_O_SERVICE | LB_O_VIP, argc, argv,
-		"-t|-u SERVICE [SETTINGS]\nCreate a VIP (no backends yet: 'lbadm backend "
-		"add').\n\n" SERVICE_HELP "settings:\n" VIP_SETTINGS);
+	rc = lb_opts_parse(&o, LB_O_SERVICE | allowed, argc, argv, help);
 	if (rc || (rc = need_service(&o)))
 		goto out;
+	if (need_settings && json_object_size(o.vip) == 0) {
+		rc = lb_usage(lb_verb, "nothing to change: give at least one setting");
+		goto out;
+	}
 	lb_service_id(&o.svc, c.id, sizeof(c.id));
 	lb_vip_path(&o.svc, path, sizeof(path));
-	rc = lb_write("PUT", path, o.vip, path, must_not_exist, &c, &r, &before);
+	rc = lb_write(method, path, strcmp(method, "DELETE") == 0 ? NULL : o.vip, path, check, &c,
+		&r, &before);
 	if (rc == 0)
 		lb_report_write(&r, before, c.id);
 out:
@@ -76,56 +85,29 @@ out:
 }
 
 static int
+do_add(int argc, char **argv)
+{
+	return vip_write(argc, argv, LB_O_VIP,
+		"-t|-u SERVICE [SETTINGS]\nCreate a VIP (no backends yet: 'lbadm backend "
+		"add').\n\n" SERVICE_HELP "settings:\n" VIP_SETTINGS,
+		"PUT", must_not_exist, false);
+}
+
+static int
 do_edit(int argc, char **argv)
 {
-	struct lb_opts o;
-	struct lb_resp r = {0};
-	char path[160], id[128];
-	long long before;
-	int rc;
-
-	rc = lb_opts_parse(&o, LB_O_SERVICE | LB_O_VIP, argc, argv,
+	return vip_write(argc, argv, LB_O_VIP,
 		"-t|-u SERVICE SETTINGS...\nChange the given settings of a VIP (a merge: the "
-		"rest stays).\n\n" SERVICE_HELP "settings:\n" VIP_SETTINGS);
-	if (rc || (rc = need_service(&o)))
-		goto out;
-	if (json_object_size(o.vip) == 0) {
-		rc = lb_usage(lb_verb, "nothing to change: give at least one setting");
-		goto out;
-	}
-	lb_service_id(&o.svc, id, sizeof(id));
-	lb_vip_path(&o.svc, path, sizeof(path));
-	rc = lb_write("PATCH", path, o.vip, path, NULL, NULL, &r, &before);
-	if (rc == 0)
-		lb_report_write(&r, before, id);
-out:
-	lb_resp_free(&r);
-	lb_opts_free(&o);
-	return rc < 0 ? LB_EXIT_OK : rc;
+		"rest stays).\n\n" SERVICE_HELP "settings:\n" VIP_SETTINGS,
+		"PATCH", NULL, true);
 }
 
 static int
 do_delete(int argc, char **argv)
 {
-	struct lb_opts o;
-	struct lb_resp r = {0};
-	char path[160], id[128];
-	long long before;
-	int rc;
-
-	rc = lb_opts_parse(&o, LB_O_SERVICE, argc, argv,
-		"-t|-u SERVICE\nRemove a VIP and its backends.\n\n" SERVICE_HELP);
-	if (rc || (rc = need_service(&o)))
-		goto out;
-	lb_service_id(&o.svc, id, sizeof(id));
-	lb_vip_path(&o.svc, path, sizeof(path));
-	rc = lb_write("DELETE", path, NULL, path, NULL, NULL, &r, &before);
-	if (rc == 0)
-		lb_report_write(&r, before, id);
-out:
-	lb_resp_free(&r);
-	lb_opts_free(&o);
-	return rc < 0 ? LB_EXIT_OK : rc;
+	return vip_write(argc, argv, 0,
+		"-t|-u SERVICE\nRemove a VIP and its backends.\n\n" SERVICE_HELP, "DELETE", NULL,
+		false);
 }
 
 static int

@@ -75,7 +75,7 @@ void lb_cmd_help(FILE *f, const struct lb_cmd *cmds, const char *path);
 extern const struct lb_cmd lb_vip_cmds[];
 extern const struct lb_cmd lb_backend_cmds[];
 extern const struct lb_cmd lb_filter_cmds[];
-extern const struct lb_cmd lb_node_cmds[];    /* cmd_cluster.c */
+extern const struct lb_cmd lb_node_cmds[];    /* cmd_node.c */
 extern const struct lb_cmd lb_cluster_cmds[]; /* cmd_cluster.c */
 /* Same address, whatever the spelling (2001:DB8::1 = 2001:db8:0::1). */
 bool lb_addr_eq(const char *a, const char *b);
@@ -132,8 +132,6 @@ void lb_table_free(struct lb_table *t);
 
 /* A JSON value as short text ("-" for none, yes/no for booleans). */
 void lb_fmt(char *buf, size_t len, json_t *v);
-/* The first of @keys (NULL-terminated) present in object @o, else NULL. */
-json_t *lb_pick(json_t *o, const char *const *keys);
 /* An object as "path value" lines, top-level keys in @skip left out. */
 void lb_print_flat(FILE *f, json_t *v, const char *const *skip);
 
@@ -267,6 +265,21 @@ json_t *lb_read_doc(const char *path, char *err, size_t errlen);
  * Returns the document or NULL with the reason in @err.
  */
 json_t *lb_yaml_to_json(const char *text, size_t len, const char *name, char *err, size_t errlen);
+
+/* ---- digests for cluster compare (digest.c) */
+
+/*
+ * A digest (16 hex digits, "?" when out of memory) of a state document that
+ * does not depend on the order of its VIPs or backends (Maglev does not
+ * either), into @out.
+ */
+void lb_state_digest(json_t *state, char *out, size_t len);
+/*
+ * The per-VIP Maglev table digests of a GET /v1/status answer folded into
+ * one (sorted "VIP=DIGEST" pairs), "-" when it reports none; *@pairs_out
+ * gets those pairs (new reference).
+ */
+void lb_tables_digest(json_t *status, char *out, size_t len, json_t **pairs_out);
 
 /* ---- diffs (diff.c) */
 

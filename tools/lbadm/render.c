@@ -33,18 +33,6 @@ lb_fmt(char *buf, size_t len, json_t *v)
 	}
 }
 
-/* First of @keys present in @o (NULL-terminated list). */
-json_t *
-lb_pick(json_t *o, const char *const *keys)
-{
-	for (; *keys; keys++) {
-		json_t *v = json_object_get(o, *keys);
-		if (v)
-			return v;
-	}
-	return NULL;
-}
-
 static void
 flatten(FILE *f, const char *prefix, json_t *v, int depth)
 {
