@@ -142,7 +142,7 @@ refused(struct burst *b, const struct pkt_state *s, struct rte_mbuf *m, struct s
 }
 
 /* Rewrite towards backend slot @be of @vip (encap or L2) and emit, or drop. */
-static __rte_noinline __rte_cold void
+static __rte_noinline void
 forward(struct burst *b, const struct pkt_state *s, struct rte_mbuf *m, const struct dp_vip *vip,
 	uint32_t be)
 {
@@ -212,7 +212,7 @@ unrouted(struct burst *b, const struct pkt_state *s, struct rte_mbuf *m)
  * from now on (a new entry, or the old one re-routed); ICMP errors only
  * follow an entry, never make or move one.
  */
-static __rte_noinline __rte_cold void
+static __rte_noinline void
 routed(struct burst *b, const struct pkt_state *s, struct rte_mbuf *m, const struct dp_vip *vip,
 	struct sl_ct_entry *e)
 {
