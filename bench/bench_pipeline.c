@@ -120,7 +120,7 @@ main(int argc, char **argv)
 	 * memory: 4 KiB pages cost TLB misses, so such figures are flagged.
 	 */
 	int quick = 0, force_nohuge = 0;
-	uint64_t one_size = 0;
+	uint64_t one_size = 0, n_packets = 0;
 	const char *only = NULL;
 
 	for (int i = 1; i < argc; i++) {
@@ -134,6 +134,10 @@ main(int argc, char **argv)
 			   (one_size = strtoull(argv[i + 1], &end, 10)) >= 1 &&
 			   one_size <= 20000000 && *end == '\0') {
 			i++;
+		} else if (strcmp(argv[i], "--packets") == 0 && i + 1 < argc &&
+			   (n_packets = strtoull(argv[i + 1], &end, 10)) >= DP_BURST &&
+			   n_packets <= 1000000000 && *end == '\0') {
+			i++;
 		} else if (strcmp(argv[i], "--only") == 0 && i + 1 < argc &&
 			   (strcmp(argv[i + 1], "ct_hit") == 0 ||
 				   strcmp(argv[i + 1], "new_flow") == 0 ||
@@ -141,11 +145,13 @@ main(int argc, char **argv)
 			only = argv[++i];
 		} else {
 			fprintf(stderr,
-				"usage: sluice-bench-pipeline [--quick] [--flows N] [--only CASE] "
-				"[--no-huge]\n"
+				"usage: sluice-bench-pipeline [--quick] [--flows N] [--packets N] "
+				"[--only CASE] [--no-huge]\n"
 				"Cycles per packet of the worker pipeline, no I/O; prints JSON.\n"
 				"  --quick     1k and 100k flows only, fewer packets (smoke run)\n"
 				"  --flows N   N active flows only (1 to 20000000)\n"
+				"  --packets N packets timed per case (32 to 10^9; default 5M,\n"
+				"              200k with --quick)\n"
 				"  --only CASE ct_hit, new_flow or non_vip only (the flows are\n"
 				"              still inserted first for ct_hit)\n"
 				"  --no-huge   plain memory even when hugepages are free (e.g. to\n"
@@ -193,7 +199,7 @@ main(int argc, char **argv)
 		flows = &one_size;
 		n_sizes = 1;
 	}
-	uint64_t packets = quick ? 200000 : 5000000;
+	uint64_t packets = n_packets ? n_packets : quick ? 200000 : 5000000;
 
 	build_template(tmpl_vip, "192.0.2.80");
 	build_template(tmpl_other, "192.0.2.99");

@@ -16,6 +16,9 @@
 #include <rte_hash_crc.h>
 #include <rte_mbuf.h>
 #include <rte_rcu_qsbr.h>
+#if defined(RTE_ARCH_X86_64) && defined(__SSE4_2__)
+#include <nmmintrin.h>
+#endif
 
 #include <sluice/bpf_maps.h>
 #include <sluice/config.h>
@@ -71,10 +74,13 @@ struct dp_vip {
 
 /* A backend slot as the workers see it. */
 struct dp_backend {
-	union sl_ip addr;
-	uint8_t family;
+	/* Encapsulation towards it with this generation's TTL, MTU and prefixes
+	 * (first: what a forwarded packet reads) */
+	struct sl_encap_tmpl encap;
 	uint8_t mac[6];
+	uint8_t family;
 	uint32_t vip_slot;
+	union sl_ip addr;
 };
 
 /*
@@ -297,11 +303,58 @@ dp_vip_words_from(uint8_t family, const union sl_ip *addr, uint8_t proto, uint16
 	return w;
 }
 
-/* CRC32C of the key's 20 bytes (the header-only DPDK primitives, no table). */
+/*
+ * The words of the VIP key of a flow key's destination (dp_vip_words_from()
+ * of its family, dst, proto and dport), read as the key's own 8-byte words:
+ * dst as it is, and port, protocol and family from the word that holds them
+ * with the source port. The parser's fast path writes the key in such words
+ * (parse.c), so these loads are forwarded from its stores, where narrower or
+ * wider ones would wait for them to retire; the key must be zero past its
+ * family's address length, as every parsed key is.
+ */
+static inline struct dp_vip_words
+dp_vip_words_of_flow(const struct sl_flow_key *f)
+{
+#if RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN
+	static_assert(offsetof(struct sl_flow_key, dst) == 16 &&
+			      offsetof(struct sl_flow_key, sport) == 32 &&
+			      offsetof(struct sl_flow_key, dport) == 34,
+		"sport, dport, proto, family, pad: the key's last word");
+	struct dp_vip_words w;
+	uint64_t last;
+
+	memcpy(&w.a0, f->dst.b, 8);
+	memcpy(&w.a1, f->dst.b + 8, 8);
+	memcpy(&last, &f->sport, 8);
+	w.tail = (uint32_t)(last >> 16); /* dport, proto, family: dp_vip_tail()'s layout */
+	return w;
+#else
+	return dp_vip_words_from(f->family, &f->dst, f->proto, f->dport);
+#endif
+}
+
+/* @w with port 0: the VIP's "all ports" key. */
+static inline struct dp_vip_words
+dp_vip_words_any_port(struct dp_vip_words w)
+{
+	w.tail &= ~dp_vip_tail(0xffff, 0, 0);
+	return w;
+}
+
+/*
+ * CRC32C of the key's 20 bytes: rte_hash_crc_8byte() twice and
+ * rte_hash_crc_4byte(), whose value it is. On x86-64 with SSE4.2 (DPDK's
+ * build baseline there) the instructions directly: DPDK's wrappers first
+ * check, per call, which implementation was selected at start-up.
+ */
 static inline uint32_t
 dp_vip_hash(struct dp_vip_words w)
 {
+#if defined(RTE_ARCH_X86_64) && defined(__SSE4_2__)
+	return _mm_crc32_u32((uint32_t)_mm_crc32_u64(_mm_crc32_u64(0, w.a0), w.a1), w.tail);
+#else
 	return rte_hash_crc_4byte(w.tail, rte_hash_crc_8byte(w.a1, rte_hash_crc_8byte(w.a0, 0)));
+#endif
 }
 
 /*

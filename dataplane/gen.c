@@ -194,6 +194,15 @@ dp_gen_build(const struct sl_cfg *cfg, char *err, size_t errlen)
 	g->n_vips = cfg->n_vips;
 	g->n_slots = 1;
 
+	/* The source MAC is the egress port's: the pipeline fills it per burst. */
+	memcpy(g->fwd.nexthop_mac, cfg->nexthop_mac, 6);
+	g->fwd.mtu = cfg->mtu;
+	g->fwd.ttl = cfg->ttl;
+	g->fwd.src4_prefix = cfg->src4_prefix.v4;
+	g->fwd.src4_prefix_len = cfg->src4_prefix_len;
+	memcpy(g->fwd.src6_prefix, cfg->src6_prefix.b, 16);
+	g->fwd.src6_prefix_len = cfg->src6_prefix_len;
+
 	for (uint32_t i = 0; i < cfg->n_vips; i++) {
 		const struct sl_cfg_vip *cv = &cfg->vips[i];
 		struct dp_vip *v = &g->vips[i];
@@ -239,6 +248,7 @@ dp_gen_build(const struct sl_cfg *cfg, char *err, size_t errlen)
 			db->family = cb->family;
 			memcpy(db->mac, cb->mac, 6);
 			db->vip_slot = v->slot;
+			sl_encap_tmpl_init(&db->encap, &g->fwd, &cb->addr, cb->family);
 			g->slots[rc].state = cb->state;
 			if ((uint32_t)rc + 1 > g->n_slots)
 				g->n_slots = (uint32_t)rc + 1;
@@ -269,14 +279,6 @@ dp_gen_build(const struct sl_cfg *cfg, char *err, size_t errlen)
 		vip_index_set(g, &key, i);
 	}
 
-	/* The source MAC is the egress port's: the pipeline fills it per burst. */
-	memcpy(g->fwd.nexthop_mac, cfg->nexthop_mac, 6);
-	g->fwd.mtu = cfg->mtu;
-	g->fwd.ttl = cfg->ttl;
-	g->fwd.src4_prefix = cfg->src4_prefix.v4;
-	g->fwd.src4_prefix_len = cfg->src4_prefix_len;
-	memcpy(g->fwd.src6_prefix, cfg->src6_prefix.b, 16);
-	g->fwd.src6_prefix_len = cfg->src6_prefix_len;
 	return g;
 
 nomem:

@@ -252,19 +252,24 @@ sl_ct_capacity(const struct sl_ct *ct)
 uint32_t
 sl_ct_hash(const struct sl_ct *ct, const struct sl_flow_key *key)
 {
-	uint64_t w[sizeof(*key) / sizeof(uint64_t)];
-	uint32_t crc = ct->seed;
+	const uint8_t *p = (const uint8_t *)key;
+	/* 64 bits wide: the instruction's result, fed back without a truncation per step */
+	uint64_t crc = ct->seed;
 
 	static_assert(sizeof(*key) % sizeof(uint64_t) == 0, "key is whole words");
-	memcpy(w, key, sizeof(w)); /* no aliasing or alignment assumption on @key */
-	for (unsigned i = 0; i < RTE_DIM(w); i++) {
+	/* Word by word, no aliasing or alignment assumption on @key (a copy of
+	 * the whole key first went through the stack). */
+	for (unsigned i = 0; i < sizeof(*key); i += sizeof(uint64_t)) {
+		uint64_t w;
+
+		memcpy(&w, p + i, sizeof(w));
 #if defined(RTE_ARCH_X86_64) && defined(__SSE4_2__)
-		crc = (uint32_t)_mm_crc32_u64(crc, w[i]);
+		crc = _mm_crc32_u64(crc, w);
 #else
-		crc = crc32c_2words(w[i], crc);
+		crc = crc32c_2words(w, (uint32_t)crc);
 #endif
 	}
-	return crc;
+	return (uint32_t)crc;
 }
 
 static inline struct sl_ct_entry *
@@ -280,22 +285,36 @@ key_eq(const struct sl_flow_key *a, const struct sl_flow_key *b)
 	return memcmp(a, b, sizeof(*a)) == 0;
 }
 
-void
-sl_ct_prefetch(const struct sl_ct *ct, uint32_t hash)
+/* The entry of @hash's preferred way. */
+static inline struct sl_ct_entry *
+pref_entry(const struct sl_ct *ct, uint32_t hash)
 {
-	rte_prefetch0(&bucket_entries(ct, hash & ct->bucket_mask)[pref_way(hash)]);
+	return &bucket_entries(ct, hash & ct->bucket_mask)[pref_way(hash)];
 }
 
-bool
+struct sl_ct_entry *
+sl_ct_prefetch(const struct sl_ct *ct, uint32_t hash)
+{
+	struct sl_ct_entry *e = pref_entry(ct, hash);
+
+	rte_prefetch0(e);
+	return e;
+}
+
+struct sl_ct_entry *
+sl_ct_prefetch_bucket_at(const struct sl_ct *ct, struct sl_ct_entry *pref,
+	const struct sl_flow_key *key, uint32_t hash)
+{
+	if (pref->in_use && key_eq(&pref->key, key))
+		return pref;
+	rte_prefetch0(&ct->buckets[hash & ct->bucket_mask]);
+	return NULL;
+}
+
+struct sl_ct_entry *
 sl_ct_prefetch_bucket(const struct sl_ct *ct, const struct sl_flow_key *key, uint32_t hash)
 {
-	uint32_t bi = hash & ct->bucket_mask;
-	const struct sl_ct_entry *e = &bucket_entries(ct, bi)[pref_way(hash)];
-
-	if (e->in_use && key_eq(&e->key, key))
-		return true;
-	rte_prefetch0(&ct->buckets[bi]);
-	return false;
+	return sl_ct_prefetch_bucket_at(ct, pref_entry(ct, hash), key, hash);
 }
 
 /* Bit i set when way i holds @sig (live or not). */
@@ -380,12 +399,40 @@ entry_hit(const struct sl_ct_entry *e, const struct sl_flow_key *key, uint32_t n
 	return e->in_use && tick_live(e->expires, now) && key_eq(&e->key, key);
 }
 
+/* A hit on @e: refresh its expiry in the entry alone (see struct sl_ct_bucket). */
+static inline struct sl_ct_entry *
+hit(struct sl_ct *ct, struct sl_ct_entry *e, uint32_t now)
+{
+	e->expires = now + ct->timeout_ms[e->state];
+	ct->stats.hits++;
+	return e;
+}
+
+/* The ways of bucket @bi but the preferred one @p with @key's signature. */
+static inline struct sl_ct_entry *
+lookup_others(struct sl_ct *ct, const struct sl_flow_key *key, uint32_t hash, uint32_t bi,
+	unsigned p, uint32_t now)
+{
+	struct sl_ct_entry *e = bucket_entries(ct, bi);
+	/* Usually none or one. */
+	unsigned m = sig_matches(&ct->buckets[bi], hash_sig(hash)) & ~(1u << p);
+
+	while (m != 0) {
+		unsigned i = (unsigned)__builtin_ctz(m);
+
+		m &= m - 1;
+		if (entry_hit(&e[i], key, now))
+			return hit(ct, &e[i], now);
+	}
+	ct->stats.misses++;
+	return NULL;
+}
+
 struct sl_ct_entry *
 sl_ct_lookup(struct sl_ct *ct, const struct sl_flow_key *key, uint32_t hash, uint32_t now)
 {
 	uint32_t bi = hash & ct->bucket_mask;
-	struct sl_ct_entry *e = bucket_entries(ct, bi);
-	unsigned p = pref_way(hash);
+	struct sl_ct_entry *e = &bucket_entries(ct, bi)[pref_way(hash)];
 
 	ct->stats.lookups++;
 	/*
@@ -394,26 +441,22 @@ sl_ct_lookup(struct sl_ct *ct, const struct sl_flow_key *key, uint32_t hash, uin
 	 * the entry only; the bucket's copy catches up when an insert, the
 	 * sweep or a count needs it (see struct sl_ct_bucket).
 	 */
-	if (entry_hit(&e[p], key, now)) {
-		e[p].expires = now + ct->timeout_ms[e[p].state];
-		ct->stats.hits++;
-		return &e[p];
-	}
-	/* Then the other ways with the key's signature: usually none or one. */
-	unsigned m = sig_matches(&ct->buckets[bi], hash_sig(hash)) & ~(1u << p);
+	if (entry_hit(e, key, now))
+		return hit(ct, e, now);
+	return lookup_others(ct, key, hash, bi, pref_way(hash), now);
+}
 
-	while (m != 0) {
-		unsigned i = (unsigned)__builtin_ctz(m);
-
-		m &= m - 1;
-		if (entry_hit(&e[i], key, now)) {
-			e[i].expires = now + ct->timeout_ms[e[i].state];
-			ct->stats.hits++;
-			return &e[i];
-		}
-	}
-	ct->stats.misses++;
-	return NULL;
+struct sl_ct_entry *
+sl_ct_lookup_pref(struct sl_ct *ct, struct sl_ct_entry *pref, const struct sl_flow_key *key,
+	uint32_t hash, uint32_t now)
+{
+	if (pref == NULL)
+		return sl_ct_lookup(ct, key, hash, now);
+	ct->stats.lookups++;
+	/* In use and holding @key: sl_ct_prefetch_bucket() compared it. */
+	if (tick_live(pref->expires, now))
+		return hit(ct, pref, now);
+	return lookup_others(ct, key, hash, hash & ct->bucket_mask, pref_way(hash), now);
 }
 
 /*

@@ -163,19 +163,26 @@ uint32_t sl_ct_hash(const struct sl_ct *ct, const struct sl_flow_key *key);
  * Prefetching a burst in three stages, each a few packets (or a whole burst)
  * ahead of the next, so that the lookup or insert finds its lines in cache:
  *
- * sl_ct_prefetch(): the entry line of the key's preferred way.
+ * sl_ct_prefetch(): the entry line of the key's preferred way; returns that
+ * entry, which sl_ct_prefetch_bucket_at() takes rather than work it out
+ * again from the hash.
  *
  * sl_ct_prefetch_bucket(): read that entry (prefetched by stage one); if it
- * holds @key (live or not), nothing else is needed and it returns true;
- * otherwise it prefetches the bucket line and returns false.
+ * holds @key (live or not), nothing else is needed and it returns the entry,
+ * for sl_ct_lookup_pref(); otherwise it prefetches the bucket line and
+ * returns NULL. sl_ct_prefetch_bucket_at(): the same given @pref, what
+ * sl_ct_prefetch() returned for @hash.
  *
  * sl_ct_prefetch_entry(): for a key stage two returned false for, read the
  * bucket (prefetched by stage two) and prefetch the other entry lines whose
  * signature matches or, when none does (a new flow, most likely), the entry
  * line an insert at @now would take.
  */
-void sl_ct_prefetch(const struct sl_ct *ct, uint32_t hash);
-bool sl_ct_prefetch_bucket(const struct sl_ct *ct, const struct sl_flow_key *key, uint32_t hash);
+struct sl_ct_entry *sl_ct_prefetch(const struct sl_ct *ct, uint32_t hash);
+struct sl_ct_entry *sl_ct_prefetch_bucket(
+	const struct sl_ct *ct, const struct sl_flow_key *key, uint32_t hash);
+struct sl_ct_entry *sl_ct_prefetch_bucket_at(const struct sl_ct *ct, struct sl_ct_entry *pref,
+	const struct sl_flow_key *key, uint32_t hash);
 void sl_ct_prefetch_entry(const struct sl_ct *ct, uint32_t hash, uint32_t now);
 
 /*
@@ -185,6 +192,16 @@ void sl_ct_prefetch_entry(const struct sl_ct *ct, uint32_t hash, uint32_t now);
  */
 struct sl_ct_entry *sl_ct_lookup(
 	struct sl_ct *ct, const struct sl_flow_key *key, uint32_t hash, uint32_t now);
+
+/*
+ * sl_ct_lookup() for a key whose preferred entry sl_ct_prefetch_bucket()
+ * found holding it: @pref is what that call returned, and the key is not
+ * compared again. Same result, same counters. Only valid while no entry of
+ * the table has been inserted or deleted since that call (an insert may
+ * reuse the entry for another key); @pref NULL is a plain sl_ct_lookup().
+ */
+struct sl_ct_entry *sl_ct_lookup_pref(struct sl_ct *ct, struct sl_ct_entry *pref,
+	const struct sl_flow_key *key, uint32_t hash, uint32_t now);
 
 /*
  * Insert @key (the caller has just missed on it: inserting a key that is

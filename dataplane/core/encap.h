@@ -58,8 +58,9 @@ struct sl_buf {
 };
 
 struct sl_fwd_ctx {
-	uint8_t src_mac[SL_ETH_ALEN];	  /* our port's MAC */
+	/* In the order of an Ethernet header, so that one copy writes both. */
 	uint8_t nexthop_mac[SL_ETH_ALEN]; /* router towards backends (encap mode) */
+	uint8_t src_mac[SL_ETH_ALEN];	  /* our port's MAC */
 	uint16_t mtu;			  /* egress IP MTU, e.g. 1500 */
 	uint8_t ttl;			  /* outer TTL / hop limit, e.g. 64 */
 	uint8_t src4_prefix_len;	  /* 0..32 */
@@ -78,6 +79,44 @@ struct sl_fwd_ctx {
  */
 void sl_encap_src4(const struct sl_fwd_ctx *ctx, uint32_t flow_hash, uint32_t *out);
 void sl_encap_src6(const struct sl_fwd_ctx *ctx, uint32_t flow_hash, union sl_ip *out);
+
+/*
+ * What encapsulating towards one backend writes the same into every packet,
+ * worked out once (the dataplane keeps one per backend and generation): the
+ * outer addresses with the source's host bits clear, the one's-complement sum
+ * of the outer IPv4 header's fixed words, the largest inner packet the MTU
+ * takes. Per packet, sl_encap_ip_tmpl() then adds the length, TOS, ID or flow
+ * label and the source's host bits, and finishes the checksum.
+ */
+struct sl_encap_tmpl {
+	union sl_ip src;    /* outer source, host bits zero (network order) */
+	union sl_ip dst;    /* the backend (network order) */
+	uint32_t host_mask; /* host bits of the source's last 32 bits (host order) */
+	uint32_t sum;	    /* IPv4: sum of version/IHL, TTL/protocol and both addresses */
+	uint16_t max_l3;    /* largest l3_len that fits ctx->mtu; also the TOO_BIG hint */
+	uint8_t family;	    /* the backend's; 0 when it is neither IPv4 nor IPv6 */
+	uint8_t hlen;	    /* outer IP header: 20 or 40; 0 for no family */
+	uint8_t ttl;	    /* outer TTL / hop limit */
+};
+
+/*
+ * Fill @t for encapsulating towards @backend of family @backend_family with
+ * @ctx's TTL, MTU and source prefixes (ctx's MACs are not used: they are
+ * passed per call, the source MAC being the egress port's). Never fails; a
+ * family that is neither IPv4 nor IPv6 gives a template whose every use
+ * returns SL_FWD_FAMILY_MISMATCH (or SL_FWD_NOT_IP), as sl_encap_ip() does.
+ */
+void sl_encap_tmpl_init(struct sl_encap_tmpl *t, const struct sl_fwd_ctx *ctx,
+	const union sl_ip *backend, uint8_t backend_family);
+
+/*
+ * sl_encap_ip() with a template made by sl_encap_tmpl_init() from the same
+ * backend and a context with the same TTL, MTU and prefixes: the same
+ * verdicts and the same bytes. The Ethernet header's MACs come from @ctx.
+ */
+enum sl_fwd_verdict sl_encap_ip_tmpl(struct sl_buf *buf, const struct sl_pkt *pkt,
+	const struct sl_encap_tmpl *t, uint32_t flow_hash, const struct sl_fwd_ctx *ctx,
+	uint16_t *mtu_hint);
 
 /*
  * Encapsulate the parsed packet in @buf (parsed into @pkt, which must be

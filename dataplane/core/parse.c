@@ -34,6 +34,7 @@
  *   least 4 bytes of the L4 header are there.
  */
 #include <assert.h>
+#include <stdbool.h>
 #include <netinet/in.h>
 #include <stddef.h>
 #include <string.h>
@@ -453,8 +454,192 @@ static_assert(offsetof(struct sl_pkt, inner) == sizeof(struct sl_flow_key) &&
 		      offsetof(struct sl_pkt, l3_off) == 2 * sizeof(struct sl_flow_key),
 	"pkt_zero() covers the whole struct");
 
+/*
+ * What the fast path writes: the whole struct, every byte the general path
+ * leaves zero set to zero. On little-endian hosts as a dozen word stores
+ * (gcc does not merge the field stores into these):
+ * the flow key's five 8-byte words, the inner key's zero, then the 24 bytes
+ * from l3_off on. Each word is one store, so that the 8-byte loads of the
+ * key that follow (its hash, its compare) are forwarded from the store
+ * buffer rather than stalled behind several narrow stores. The struct's
+ * trailing padding is zeroed too, as pkt_zero() does, so that two parses of
+ * one frame compare equal byte for byte.
+ */
+static inline __attribute__((always_inline)) void
+fast_store(struct sl_pkt *pkt, const uint8_t *ip, const uint8_t *l4, uint8_t family, uint8_t proto,
+	uint16_t l3_len, uint16_t l4_off, uint16_t type, uint16_t flags, uint8_t ttl,
+	uint8_t tcp_flags, uint8_t tos)
+{
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	static_assert(offsetof(struct sl_flow_key, sport) == 32 &&
+			      offsetof(struct sl_flow_key, proto) == 36 &&
+			      offsetof(struct sl_flow_key, family) == 37 &&
+			      offsetof(struct sl_pkt, l3_off) == 80 &&
+			      offsetof(struct sl_pkt, l4_off) == 82 &&
+			      offsetof(struct sl_pkt, l3_len) == 84 &&
+			      offsetof(struct sl_pkt, ethertype) == 86 &&
+			      offsetof(struct sl_pkt, flags) == 92 &&
+			      offsetof(struct sl_pkt, n_vlans) == 96 &&
+			      offsetof(struct sl_pkt, ttl) == 97 &&
+			      offsetof(struct sl_pkt, tcp_flags) == 98 &&
+			      offsetof(struct sl_pkt, tos) == 101 && sizeof(struct sl_pkt) == 104,
+		"the word layout below");
+	uint8_t *k = (uint8_t *)&pkt->flow;
+	uint8_t *t = (uint8_t *)&pkt->l3_off;
+	uint32_t ports;
+	uint64_t w;
+
+	if (family == SL_FAMILY_IPV4) {
+		uint32_t a;
+
+		memcpy(&a, ip + 12, 4);
+		w = a;
+		memcpy(k, &w, 8);
+		memcpy(&a, ip + 16, 4);
+		w = a;
+		memcpy(k + 16, &w, 8);
+		w = 0;
+		memcpy(k + 8, &w, 8);
+		memcpy(k + 24, &w, 8);
+	} else {
+		memcpy(k, ip + 8, 32);
+	}
+	memcpy(&ports, l4, 4); /* sport, dport as they are on the wire */
+	w = ports | (uint64_t)proto << 32 | (uint64_t)family << 40;
+	memcpy(k + 32, &w, 8);
+	memset(&pkt->inner, 0, sizeof(pkt->inner));
+	w = ETH_HLEN | (uint64_t)l4_off << 16 | (uint64_t)l3_len << 32 | (uint64_t)type << 48;
+	memcpy(t, &w, 8);
+	w = (uint64_t)flags << 32; /* no VLAN tags, no ICMP MTU */
+	memcpy(t + 8, &w, 8);
+	/* n_vlans 0, TTL, TCP flags, ICMP type and code 0, TOS, then padding */
+	w = (uint64_t)ttl << 8 | (uint64_t)tcp_flags << 16 | (uint64_t)tos << 40;
+	memcpy(t + 16, &w, 8);
+#else
+	pkt_zero(pkt);
+	if (family == SL_FAMILY_IPV4) {
+		memcpy(&pkt->flow.src.v4, ip + 12, 4);
+		memcpy(&pkt->flow.dst.v4, ip + 16, 4);
+	} else {
+		memcpy(pkt->flow.src.b, ip + 8, 16);
+		memcpy(pkt->flow.dst.b, ip + 24, 16);
+	}
+	memcpy(&pkt->flow.sport, l4, 2);
+	memcpy(&pkt->flow.dport, l4 + 2, 2);
+	pkt->flow.proto = proto;
+	pkt->flow.family = family;
+	pkt->l3_off = ETH_HLEN;
+	pkt->l4_off = l4_off;
+	pkt->l3_len = l3_len;
+	pkt->ethertype = type;
+	pkt->flags = flags;
+	pkt->ttl = ttl;
+	pkt->tcp_flags = tcp_flags;
+	pkt->tos = tos;
+#endif
+}
+
+/*
+ * The fast path: the frames a load balancer mostly sees, untagged Ethernet,
+ * IPv4 without options and not a fragment or IPv6 without extension
+ * headers, then a complete TCP or UDP header. Only frames that parse
+ * SL_PARSE_OK are taken, with every check the general path makes on them
+ * (same reads, in bounds first), and the struct is written whole
+ * (fast_store()). Anything else returns false, having written nothing, and
+ * the general path parses it. tests/fuzz/fuzz_parse.c and the unit tests
+ * check that both paths give the same struct and verdict.
+ */
+
+/* TCP or UDP header at @l4 with @left bytes of IP packet from it (>= 8). */
+static inline __attribute__((always_inline)) bool
+fast_l4(const uint8_t *l4, uint32_t left, uint8_t proto, uint8_t *tcp_flags)
+{
+	if (proto == IPPROTO_TCP) {
+		if (unlikely(left < TCP_HLEN))
+			return false;
+		const uint32_t doff = (uint32_t)(l4[12] >> 4) * 4;
+		if (unlikely(doff < TCP_HLEN || doff > left))
+			return false;
+		*tcp_flags = l4[13];
+		return true;
+	}
+	if (likely(proto == IPPROTO_UDP)) {
+		const uint32_t ulen = rd16(l4 + 4);
+		*tcp_flags = 0;
+		return ulen >= UDP_HLEN && ulen <= left;
+	}
+	return false;
+}
+
+static inline __attribute__((always_inline)) bool
+parse_fast4(const uint8_t *data, uint32_t len, struct sl_pkt *pkt)
+{
+	const uint8_t *ip = data + ETH_HLEN;
+	const uint32_t l3_len = rd16(ip + 2);
+	const uint16_t frag = rd16(ip + 6);
+	const uint8_t proto = ip[9];
+	uint8_t tcp_flags;
+
+	/* len >= 42 checked: the 20-byte header and 8 bytes of L4 are there */
+	if (unlikely(ip[0] != 0x45 || l3_len > len - ETH_HLEN || l3_len < IP4_HLEN + UDP_HLEN ||
+		     (frag & (IP4_MF | IP4_OFFMASK))))
+		return false;
+	if (unlikely(!fast_l4(ip + IP4_HLEN, l3_len - IP4_HLEN, proto, &tcp_flags)))
+		return false;
+	fast_store(pkt, ip, ip + IP4_HLEN, SL_FAMILY_IPV4, proto, (uint16_t)l3_len,
+		ETH_HLEN + IP4_HLEN, ETHERTYPE_IPV4,
+		(frag & IP4_DF) ? SL_PKT_F_PORTS | SL_PKT_F_DF : SL_PKT_F_PORTS, ip[8], tcp_flags,
+		ip[1]);
+	return true;
+}
+
+static inline __attribute__((always_inline)) bool
+parse_fast6(const uint8_t *data, uint32_t len, struct sl_pkt *pkt)
+{
+	const uint8_t *ip = data + ETH_HLEN;
+	uint8_t tcp_flags;
+
+	if (unlikely(len < ETH_HLEN + IP6_HLEN + UDP_HLEN || (ip[0] >> 4) != 6))
+		return false;
+	const uint32_t plen = rd16(ip + 4);
+	const uint8_t proto = ip[6];
+	if (unlikely(plen > len - ETH_HLEN - IP6_HLEN || plen > UINT16_MAX - IP6_HLEN ||
+		     plen < UDP_HLEN))
+		return false;
+	if (unlikely(!fast_l4(ip + IP6_HLEN, plen, proto, &tcp_flags)))
+		return false;
+	fast_store(pkt, ip, ip + IP6_HLEN, SL_FAMILY_IPV6, proto, (uint16_t)(IP6_HLEN + plen),
+		ETH_HLEN + IP6_HLEN, ETHERTYPE_IPV6, SL_PKT_F_PORTS, ip[7], tcp_flags,
+		(uint8_t)(rd16(ip) >> 4));
+	return true;
+}
+
+static inline bool
+parse_fast(const uint8_t *data, uint32_t len, struct sl_pkt *pkt)
+{
+	if (unlikely(len < ETH_HLEN + IP4_HLEN + UDP_HLEN))
+		return false;
+
+	const uint16_t type = rd16(data + 12);
+
+	if (likely(type == ETHERTYPE_IPV4))
+		return parse_fast4(data, len, pkt);
+	if (type == ETHERTYPE_IPV6)
+		return parse_fast6(data, len, pkt);
+	return false;
+}
+
 enum sl_parse_verdict
 sl_parse(const uint8_t *data, uint32_t len, struct sl_pkt *pkt)
+{
+	if (likely(parse_fast(data, len, pkt)))
+		return SL_PARSE_OK;
+	return sl_parse_general(data, len, pkt);
+}
+
+/* Out of line: inlined into sl_parse()'s callers, it would crowd their loops. */
+__attribute__((noinline)) enum sl_parse_verdict
+sl_parse_general(const uint8_t *data, uint32_t len, struct sl_pkt *pkt)
 {
 	uint32_t off = ETH_HLEN;
 	uint16_t type;

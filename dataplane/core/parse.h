@@ -108,6 +108,14 @@ struct sl_pkt {
  */
 enum sl_parse_verdict sl_parse(const uint8_t *data, uint32_t len, struct sl_pkt *pkt);
 
+/*
+ * sl_parse() without its fast path for the common frame (untagged, IPv4
+ * without options or IPv6 without extension headers, TCP or UDP): the same
+ * contract and, for every input, the same verdict and struct. For the tests
+ * and the fuzz target, which compare the two.
+ */
+enum sl_parse_verdict sl_parse_general(const uint8_t *data, uint32_t len, struct sl_pkt *pkt);
+
 /* Stable, short, snake_case name of a verdict ("trunc_ip4"), for stats and logs. */
 const char *sl_parse_verdict_name(enum sl_parse_verdict v);
 

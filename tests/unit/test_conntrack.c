@@ -185,6 +185,57 @@ START_TEST(test_hit_ipv4)
 }
 END_TEST
 
+/*
+ * sl_ct_lookup_pref() on what sl_ct_prefetch_bucket() returned gives what
+ * sl_ct_lookup() gives, counters included: a live key in its preferred way,
+ * the same key expired, and a key living in another way of its bucket (its
+ * preferred way held by another key).
+ */
+START_TEST(test_lookup_pref)
+{
+	struct sl_ct *ct = make(1024, 0);
+	uint32_t mask = sl_ct_capacity(ct) / SL_CT_BUCKET_WAYS - 1;
+	const struct sl_ct_stats *st = sl_ct_stats(ct);
+	struct sl_flow_key k1 = key_rand(1), k2;
+	uint32_t h1 = sl_ct_hash(ct, &k1), h2 = 0;
+
+	/* A second key with k1's bucket and preferred way (the hash's top 3 bits). */
+	for (uint32_t i = 2;; i++) {
+		ck_assert_uint_lt(i, 1u << 24);
+		k2 = key_rand(i);
+		h2 = sl_ct_hash(ct, &k2);
+		if ((h2 & mask) == (h1 & mask) && h2 >> 29 == h1 >> 29)
+			break;
+	}
+	struct sl_ct_entry *e1 = ins(ct, &k1, 100, SL_CT_TCP_EST);
+	struct sl_ct_entry *e2 = ins(ct, &k2, 100, SL_CT_UDP);
+	ck_assert_ptr_nonnull(e1);
+	ck_assert_ptr_nonnull(e2);
+
+	struct sl_ct_entry *p1 = sl_ct_prefetch_bucket(ct, &k1, h1);
+	ck_assert_ptr_eq(p1, e1);
+	ck_assert_ptr_null(sl_ct_prefetch_bucket(ct, &k2, h2)); /* not in its preferred way */
+
+	uint64_t lookups = st->lookups, hits = st->hits, misses = st->misses;
+	ck_assert_ptr_eq(sl_ct_lookup_pref(ct, p1, &k1, h1, 200), e1);
+	ck_assert_uint_eq(e1->expires, 200 + T_EST);
+	ck_assert_ptr_eq(sl_ct_lookup_pref(ct, NULL, &k2, h2, 200), e2);
+	ck_assert_uint_eq(e2->expires, 200 + T_UDP);
+	ck_assert_uint_eq(st->lookups, lookups + 2);
+	ck_assert_uint_eq(st->hits, hits + 2);
+	ck_assert_uint_eq(st->misses, misses);
+
+	/* k1 expired (k2, refreshed later by its own timeout, not yet): a miss. */
+	uint32_t later = 200 + T_EST;
+	ck_assert_ptr_eq(sl_ct_prefetch_bucket(ct, &k1, h1), e1); /* "live or not" */
+	ck_assert_ptr_null(sl_ct_lookup_pref(ct, e1, &k1, h1, later));
+	ck_assert_ptr_null(sl_ct_lookup(ct, &k1, h1, later));
+	ck_assert_uint_eq(st->lookups, lookups + 4);
+	ck_assert_uint_eq(st->misses, misses + 2);
+	sl_ct_free(ct);
+}
+END_TEST
+
 START_TEST(test_hit_ipv6)
 {
 	struct sl_ct *ct = make(1024, 0);
@@ -1028,6 +1079,7 @@ conntrack_suite(void)
 
 	SL_TCASE(s, test_hit_ipv4);
 	SL_TCASE(s, test_hit_ipv6);
+	SL_TCASE(s, test_lookup_pref);
 	SL_TCASE(s, test_hash_is_crc32c);
 	SL_TCASE(s, test_hash_zero_signature);
 	SL_TCASE(s, test_full_hash_collision);

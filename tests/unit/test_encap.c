@@ -6,7 +6,9 @@
  * cross-checked with scapy), and every checksum is verified with the RFC 1071
  * routine below, never with the code under test.
  */
+#include <arpa/inet.h>
 #include <ctype.h>
+#include <stdio.h>
 #include <netinet/in.h>
 #include <string.h>
 
@@ -928,6 +930,129 @@ START_TEST(test_df_id_tos)
 }
 END_TEST
 
+/*
+ * One template per backend, made once and used for many packets (as the
+ * dataplane does), must give exactly the frames expected from the RFCs for
+ * every packet: hashes that set every host bit or none, TOS values, DF on and
+ * off, sizes, prefix lengths from none to all of the address; and packets the
+ * template's checks refuse are left as they were.
+ */
+START_TEST(test_template_reused)
+{
+	static const uint32_t hashes[] = {0, 1, 0xffff, 0x10000, 0xdeadbeef, 0xffffffff};
+	static const uint8_t tos[] = {0x00, 0xb8, 0xff};
+	static const uint8_t plen4[] = {0, 8, 16, 31, 32, 40};
+	static const uint8_t plen6[] = {0, 64, 96, 100, 127, 128, 200};
+	struct sl_encap_tmpl t;
+	struct sl_pb_spec s;
+	struct frame f;
+	uint8_t exp[MEMSZ];
+	char src[64];
+	uint16_t hint = 0;
+
+	for (size_t k = 0; k < sizeof(plen4); k++) {
+		struct sl_fwd_ctx c = ctx_default();
+		union sl_ip be;
+
+		c.src4_prefix = addr4("172.31.200.77");
+		c.src4_prefix_len = plen4[k];
+		be.v4 = addr4("10.9.8.7");
+		memset(be.b + 4, 0, 12);
+		sl_encap_tmpl_init(&t, &c, &be, SL_FAMILY_IPV4);
+		for (size_t h = 0; h < sizeof(hashes) / sizeof(hashes[0]); h++) {
+			for (size_t i = 0; i < sizeof(tos); i++) {
+				spec_tcp4(&s);
+				s.tos = tos[i];
+				s.df = (h + i) & 1;
+				s.payload_len = 10 + 97 * (uint32_t)h;
+				frame_build(&f, &s, 0, HEADROOM);
+				uint32_t len = plen4[k] > 32 ? 32 : plen4[k];
+				uint32_t mask = len == 32 ? 0 : UINT32_MAX >> len;
+				uint32_t a = (0xac1fc84du & ~mask) | (hashes[h] & mask);
+				snprintf(src, sizeof(src), "%u.%u.%u.%u", a >> 24, a >> 16 & 0xff,
+					a >> 8 & 0xff, a & 0xff);
+				size_t n = expect_ipip4(exp, orig_inner(&f), f.pkt.l3_len, src,
+					"10.9.8.7", 32, hashes[h]);
+				ck_assert_int_eq(
+					sl_encap_ip_tmpl(&f.buf, &f.pkt, &t, hashes[h], &c, &hint),
+					SL_FWD_OK);
+				assert_encap_result(&f, exp, n, 20);
+				assert_ip4_cksum(f.buf.data + 14);
+			}
+		}
+	}
+
+	for (size_t k = 0; k < sizeof(plen6); k++) {
+		struct sl_fwd_ctx c = ctx_default();
+		union sl_ip be = addr6("2001:db8:1::5"),
+			    p = addr6("2001:db8:ffff:1:aaaa:bbbb:cccc:dddd");
+
+		memcpy(c.src6_prefix, p.b, 16);
+		c.src6_prefix_len = plen6[k];
+		sl_encap_tmpl_init(&t, &c, &be, SL_FAMILY_IPV6);
+		for (size_t h = 0; h < sizeof(hashes) / sizeof(hashes[0]); h++) {
+			spec_tcp6(&s);
+			s.tos = tos[h % sizeof(tos)];
+			s.payload_len = 10 + 97 * (uint32_t)h;
+			frame_build(&f, &s, 0, HEADROOM);
+			/* prefix bits kept, host bits above the low 32 zero, the low 32 from the
+			 * hash */
+			union sl_ip a = p;
+			unsigned int len = plen6[k] > 128 ? 128 : plen6[k];
+			for (unsigned int bit = len; bit < 128; bit++)
+				a.b[bit / 8] &= (uint8_t) ~(0x80u >> (bit % 8));
+			for (unsigned int bit = len > 96 ? len : 96; bit < 128; bit++)
+				if (hashes[h] >> (127 - bit) & 1)
+					a.b[bit / 8] |= (uint8_t)(0x80u >> (bit % 8));
+			ck_assert_ptr_nonnull(inet_ntop(AF_INET6, a.b, src, sizeof(src)));
+			size_t n = expect_ip6ip6(exp, orig_inner(&f), f.pkt.l3_len, src,
+				"2001:db8:1::5", 32, hashes[h]);
+			ck_assert_int_eq(sl_encap_ip_tmpl(&f.buf, &f.pkt, &t, hashes[h], &c, &hint),
+				SL_FWD_OK);
+			assert_encap_result(&f, exp, n, 40);
+		}
+	}
+
+	/* What the template refuses, in sl_encap_ip()'s order, leaves the frame alone. */
+	struct sl_fwd_ctx c = ctx_default();
+	union sl_ip be4 = {.v4 = addr4("10.9.8.7")};
+
+	spec_tcp4(&s);
+	s.payload_len = 1000;
+	frame_build(&f, &s, 0, HEADROOM);
+	c.mtu = (uint16_t)(f.pkt.l3_len + 19);
+	sl_encap_tmpl_init(&t, &c, &be4, SL_FAMILY_IPV4);
+	ck_assert_int_eq(sl_encap_ip_tmpl(&f.buf, &f.pkt, &t, 1, &c, &hint), SL_FWD_TOO_BIG);
+	ck_assert_uint_eq(hint, f.pkt.l3_len - 1);
+	assert_unchanged(&f);
+	c.mtu = 20; /* nothing fits */
+	sl_encap_tmpl_init(&t, &c, &be4, SL_FAMILY_IPV4);
+	ck_assert_int_eq(sl_encap_ip_tmpl(&f.buf, &f.pkt, &t, 1, &c, &hint), SL_FWD_TOO_BIG);
+	ck_assert_uint_eq(hint, 0);
+	assert_unchanged(&f);
+	c = ctx_default();
+	sl_encap_tmpl_init(&t, &c, &be4, 0); /* no family: matches no packet */
+	ck_assert_int_eq(
+		sl_encap_ip_tmpl(&f.buf, &f.pkt, &t, 1, &c, &hint), SL_FWD_FAMILY_MISMATCH);
+	f.pkt.flow.family = 0;
+	ck_assert_int_eq(sl_encap_ip_tmpl(&f.buf, &f.pkt, &t, 1, &c, &hint), SL_FWD_NOT_IP);
+	f.pkt.flow.family = SL_FAMILY_IPV4;
+	sl_encap_tmpl_init(&t, &c, &be4, SL_FAMILY_IPV4);
+	f.pkt.l3_len = 19;
+	ck_assert_int_eq(sl_encap_ip_tmpl(&f.buf, &f.pkt, &t, 1, &c, &hint), SL_FWD_NOT_IP);
+	assert_unchanged(&f);
+	spec_tcp4(&s);
+	s.ttl = 1;
+	frame_build(&f, &s, 0, HEADROOM);
+	ck_assert_int_eq(sl_encap_ip_tmpl(&f.buf, &f.pkt, &t, 1, &c, &hint), SL_FWD_TTL_EXCEEDED);
+	assert_unchanged(&f);
+	spec_tcp4(&s);
+	frame_build(&f, &s, 0, 19); /* 19 + 14 bytes in front, 34 needed */
+	ck_assert_int_eq(sl_encap_ip_tmpl(&f.buf, &f.pkt, &t, 1, &c, &hint), SL_FWD_NO_HEADROOM);
+	assert_unchanged(&f);
+}
+END_TEST
+
 START_TEST(test_verdict_names)
 {
 	for (int i = 0; i < SL_FWD_VERDICT_MAX; i++) {
@@ -967,6 +1092,7 @@ encap_suite(void)
 	SL_TCASE(s, test_not_ip);
 	SL_TCASE(s, test_l2_rewrite_byte_exact);
 	SL_TCASE(s, test_df_id_tos);
+	SL_TCASE(s, test_template_reused);
 	SL_TCASE(s, test_verdict_names);
 	return s;
 }

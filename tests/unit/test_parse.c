@@ -1421,6 +1421,128 @@ START_TEST(test_ethernet_padding)
 }
 END_TEST
 
+/* sl_parse() (fast path and all) and sl_parse_general() on an exact heap copy agree. */
+static void
+assert_paths_agree(const uint8_t *frame, uint32_t len, const char *what, int value)
+{
+	uint8_t *copy = malloc(len ? len : 1);
+	struct sl_pkt fast, general;
+
+	ck_assert_ptr_nonnull(copy);
+	memcpy(copy, frame, len);
+	/* different garbage underneath, so a byte either path leaves unwritten shows */
+	memset(&fast, 0xa5, sizeof(fast));
+	memset(&general, 0x5a, sizeof(general));
+	enum sl_parse_verdict vf = sl_parse(copy, len, &fast);
+	enum sl_parse_verdict vg = sl_parse_general(copy, len, &general);
+	free(copy);
+	if (vf != vg)
+		ck_abort_msg("%s %#x, %u bytes: sl_parse %s, general %s", what, value, len,
+			sl_parse_verdict_name(vf), sl_parse_verdict_name(vg));
+	if (memcmp(&fast, &general, sizeof(fast)) != 0)
+		ck_abort_msg(
+			"%s %#x, %u bytes: sl_parse wrote another struct than the general path",
+			what, value, len);
+}
+
+/* Every prefix of @frame, the whole of it, and it with Ethernet padding. */
+static void
+assert_paths_agree_cuts(const uint8_t *frame, uint32_t n, const char *what, int value)
+{
+	uint8_t padded[FRAME_MAX];
+
+	for (uint32_t len = 0; len <= n; len++)
+		assert_paths_agree(frame, len, what, value);
+	memcpy(padded, frame, n);
+	memset(padded + n, 0xee, 16);
+	assert_paths_agree(padded, n + 16, what, value);
+}
+
+/*
+ * The fast path (untagged IPv4 without options or IPv6 without extension
+ * headers, then TCP or UDP) against the general path: the same verdict and
+ * the same bytes in the struct for frames on each side of every check the
+ * fast path makes, each cut at every length.
+ */
+START_TEST(test_fast_path_equals_general)
+{
+	static const struct {
+		uint8_t family, proto;
+	} base[] = {{V4, IPPROTO_TCP}, {V4, IPPROTO_UDP}, {V6, IPPROTO_TCP}, {V6, IPPROTO_UDP},
+		{V4, IPPROTO_ICMP}, {V6, IPPROTO_ICMPV6}};
+	static const uint16_t types[] = {0x0800, 0x86dd, 0x8100, 0x88a8, 0x0806, 0x0000};
+	static const uint8_t ver4[] = {0x45, 0x44, 0x46, 0x4f, 0x55, 0x65, 0x05};
+	static const uint8_t ver6[] = {0x60, 0x6b, 0x6f, 0x40, 0x70, 0x45};
+	static const uint16_t frags[] = {0, 0x4000, 0x2000, 0x0001, 0x8000, 0x6000, 0x1fff, 0xffff};
+	static const uint8_t protos[] = {IPPROTO_TCP, IPPROTO_UDP, IPPROTO_ICMP, IPPROTO_ICMPV6, 0,
+		IPPROTO_ROUTING, IPPROTO_FRAGMENT, IPPROTO_NONE, 200};
+	static const uint8_t doffs[] = {0x00, 0x40, 0x50, 0x60, 0x70, 0xf0, 0x5f};
+	uint8_t buf[FRAME_MAX], m[FRAME_MAX];
+	struct sl_pb_spec s;
+
+	for (size_t b = 0; b < sizeof(base) / sizeof(base[0]); b++) {
+		for (int df = 0; df < 2; df++) {
+			base_spec(&s, base[b].family, base[b].proto);
+			s.df = df && base[b].family == V4;
+			s.tos = df ? 0xb9 : 0;
+			s.tcp_flags = df ? 0x18 : 0x02;
+			s.payload_len = df ? 11 : 0;
+			uint32_t n = (uint32_t)build(&s, buf);
+			const bool v4 = base[b].family == V4;
+			const uint32_t ip = 14, l4 = v4 ? 34 : 54;
+			const uint32_t l3_len = n - ip;
+
+			assert_paths_agree_cuts(buf, n, "unchanged", 0);
+			for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+				memcpy(m, buf, n);
+				put16(m + 12, types[i]);
+				assert_paths_agree_cuts(m, n, "ethertype", types[i]);
+			}
+			const uint8_t *vers = v4 ? ver4 : ver6;
+			size_t n_vers = v4 ? sizeof(ver4) : sizeof(ver6);
+			for (size_t i = 0; i < n_vers; i++) {
+				memcpy(m, buf, n);
+				m[ip] = (uint8_t)(vers[i] | (v4 ? 0 : (m[ip] & 0x0f)));
+				assert_paths_agree_cuts(m, n, "version byte", vers[i]);
+			}
+			/* IPv4 total length / IPv6 payload length around every bound */
+			const uint32_t lens[] = {0, 1, 7, 8, 19, 20, 27, 28, 39, 40, 47, 48, 59, 60,
+				l3_len - 41, l3_len - 40, l3_len - 21, l3_len - 20, l3_len - 1,
+				l3_len, l3_len + 1, 0xffd7, 0xffd8, 0xffff};
+			for (size_t i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+				memcpy(m, buf, n);
+				put16(m + ip + (v4 ? 2 : 4), (uint16_t)lens[i]);
+				assert_paths_agree_cuts(m, n, "IP length", (int)lens[i]);
+			}
+			for (size_t i = 0; v4 && i < sizeof(frags) / sizeof(frags[0]); i++) {
+				memcpy(m, buf, n);
+				put16(m + ip + 6, frags[i]);
+				assert_paths_agree_cuts(m, n, "fragment word", frags[i]);
+			}
+			for (size_t i = 0; i < sizeof(protos); i++) {
+				memcpy(m, buf, n);
+				m[ip + (v4 ? 9 : 6)] = protos[i];
+				assert_paths_agree_cuts(m, n, "protocol", protos[i]);
+			}
+			for (size_t i = 0; i < sizeof(doffs); i++) {
+				memcpy(m, buf, n);
+				if (n > l4 + 12)
+					m[l4 + 12] = doffs[i];
+				assert_paths_agree_cuts(m, n, "TCP data offset byte", doffs[i]);
+			}
+			const uint32_t ulens[] = {0, 7, 8, 9, l3_len - (v4 ? 20 : 40),
+				l3_len - (v4 ? 19 : 39), 0xffff};
+			for (size_t i = 0; i < sizeof(ulens) / sizeof(ulens[0]); i++) {
+				memcpy(m, buf, n);
+				if (n > l4 + 5)
+					put16(m + l4 + 4, (uint16_t)ulens[i]);
+				assert_paths_agree_cuts(m, n, "UDP length", (int)ulens[i]);
+			}
+		}
+	}
+}
+END_TEST
+
 START_TEST(test_verdict_names)
 {
 	for (int v = 0; v < SL_PARSE_VERDICT_MAX; v++) {
@@ -1448,6 +1570,7 @@ parse_suite(void)
 {
 	Suite *s = suite_create("parse");
 	SL_TCASE(s, test_valid_frames);
+	SL_TCASE(s, test_fast_path_equals_general);
 	SL_TCASE(s, test_icmp_errors);
 	SL_TCASE(s, test_truncated_frames);
 	SL_TCASE(s, test_truncated_ip_packets);
