@@ -309,13 +309,7 @@ dp_pipeline(struct dp_worker *w, const struct dp_gen *g, uint16_t rx_port_idx,
 			s->flow = &s->rev;
 		}
 
-		/*
-		 * The VIP: the key's own words (see dp_vip_words_of_flow()).
-		 * Then its conntrack hash, and a prefetch of its preferred
-		 * entry line, right away: the key is still in registers or
-		 * the store buffer, and the line has the rest of the stage to
-		 * arrive in.
-		 */
+		/* The VIP: the key's own words (see dp_vip_words_of_flow()). */
 		struct dp_vip_words vw = dp_vip_words_of_flow(s->flow);
 		int32_t vi = dp_vip_lookup(g, vw);
 		/* A packet without a port (dport 0) has just looked up the any-port key. */
@@ -326,15 +320,29 @@ dp_pipeline(struct dp_worker *w, const struct dp_gen *g, uint16_t rx_port_idx,
 			continue;
 		}
 		s->vip = vi;
-		s->ct_hash = sl_ct_hash(w->ct, s->flow);
-		s->ct_pref = sl_ct_prefetch(w->ct, s->ct_hash); /* a candidate until stage 2 */
 	}
 	/* Counters added to once per burst rather than per packet. */
 	w->st.rx_packets += n;
 	w->st.rx_bytes += rx_bytes;
 
 	/*
-	 * Stage 2: the other two prefetch passes (conntrack.h): for the keys
+	 * Stage 2: the VIP packets' conntrack hashes and the first prefetch
+	 * pass, every preferred entry line, in a loop of their own. Done per
+	 * packet in stage 1 instead, right after its parse, the same
+	 * instructions cost more at 10M flows (hits 105 against 92 TSC
+	 * cycles, new flows 245 against 227; medians of 5 interleaved runs),
+	 * and no less at 1k or 1M.
+	 */
+	for (uint16_t i = 0; i < n; i++) {
+		struct pkt_state *s = &ps[i];
+		if (s->vip < 0)
+			continue;
+		s->ct_hash = sl_ct_hash(w->ct, s->flow);
+		s->ct_pref = sl_ct_prefetch(w->ct, s->ct_hash); /* a candidate until below */
+	}
+
+	/*
+	 * Then the other two prefetch passes (conntrack.h): for the keys
 	 * not found in their preferred entry, the bucket line; then the entry
 	 * lines matching in those buckets. An established flow in its
 	 * preferred way (most of them) costs one line.
