@@ -209,8 +209,10 @@ unrouted(struct burst *b, const struct pkt_state *s, struct rte_mbuf *m)
 /*
  * A VIP packet whose conntrack lookup gave @e: the backend of a valid entry
  * (moving its TCP state along), else its current Maglev choice, tracked
- * from now on (a new entry, or the old one re-routed); ICMP errors only
- * follow an entry, never make or move one.
+ * from now on (a new entry, or the old one re-routed). A SYN reusing the
+ * ports of a closed connection (sl_ct_syn_reuses()) is a new flow too, so
+ * it is not sent to a backend drained or weighted out since. ICMP errors
+ * only follow an entry, never make or move one.
  */
 static __rte_noinline void
 routed(struct burst *b, const struct pkt_state *s, struct rte_mbuf *m, const struct dp_vip *vip,
@@ -220,7 +222,8 @@ routed(struct burst *b, const struct pkt_state *s, struct rte_mbuf *m, const str
 	const struct dp_gen *g = b->g;
 	uint32_t be;
 
-	if (e && sl_ct_backend_valid(e, g->slots, g->n_slots)) {
+	if (e && sl_ct_backend_valid(e, g->slots, g->n_slots) &&
+		(icmp_err(s) || !sl_ct_syn_reuses(e, s->pkt.tcp_flags))) {
 		be = e->backend;
 		/* The lookup refreshed the expiry; only a state change needs more. */
 		if (!icmp_err(s) && sl_ct_update_needed(e, s->pkt.tcp_flags))
@@ -233,7 +236,7 @@ routed(struct burst *b, const struct pkt_state *s, struct rte_mbuf *m, const str
 				e = sl_ct_insert(w->ct, s->flow, s->ct_hash, b->now,
 					sl_ct_initial_state(s->flow->proto, s->pkt.tcp_flags));
 				b->ct_inserted = true;
-			} else { /* re-routed: the entry now tracks the flow on its new backend */
+			} else { /* re-routed (or reused): the entry tracks the flow on its new backend */
 				sl_ct_update(w->ct, e, s->pkt.tcp_flags, b->now);
 			}
 			if (e) {
@@ -387,8 +390,13 @@ dp_pipeline(struct dp_worker *w, const struct dp_gen *g, uint16_t rx_port_idx,
 
 		/* An established flow, encapsulated: what routed() and forward() do for it. */
 		uint32_t be = e->backend;
-		if (unlikely(sl_ct_update_needed(e, s->pkt.tcp_flags)))
+		if (unlikely(sl_ct_update_needed(e, s->pkt.tcp_flags))) {
+			if (sl_ct_syn_reuses(e, s->pkt.tcp_flags)) {
+				routed(&b, s, m, vip, e); /* a new connection on old ports */
+				continue;
+			}
 			sl_ct_update(w->ct, e, s->pkt.tcp_flags, now);
+		}
 
 		struct sl_buf buf = {.data = rte_pktmbuf_mtod(m, uint8_t *),
 			.len = m->data_len,

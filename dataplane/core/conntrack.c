@@ -603,8 +603,14 @@ sl_ct_update(struct sl_ct *ct, struct sl_ct_entry *e, uint8_t tcp_flags, uint32_
 		/* A SYN on an established flow (retransmission, port reuse)
 		 * keeps it established. */
 		break;
+	case SL_CT_TCP_CLOSING:
+		/* A plain SYN opens a new connection on the same ports
+		 * (sl_ct_syn_reuses()); anything else leaves it closing. */
+		if ((tcp_flags & (TCP_SYN | TCP_ACK | TCP_FIN | TCP_RST)) == TCP_SYN)
+			e->state = SL_CT_TCP_SYN;
+		break;
 	default:
-		/* CLOSING stays CLOSING; UDP and OTHER have no states. */
+		/* UDP and OTHER have no states. */
 		break;
 	}
 	entry_way(ct, e, &bi, &i);

@@ -218,7 +218,8 @@ struct sl_ct_entry *sl_ct_insert(struct sl_ct *ct, const struct sl_flow_key *key
 
 /*
  * Move a TCP entry along with the flags of a packet (SYN -> EST on a packet
- * without SYN, FIN or RST; SYN or EST -> CLOSING on FIN or RST; CLOSING stays)
+ * without SYN, FIN or RST; SYN or EST -> CLOSING on FIN or RST; CLOSING ->
+ * SYN on a plain SYN, see sl_ct_syn_reuses(); otherwise CLOSING stays)
  * and refresh its expiry from @now and the new state. Non-TCP entries only
  * get their expiry refreshed. @e must be a live entry of @ct, just returned by
  * sl_ct_lookup() or sl_ct_insert().
@@ -226,18 +227,36 @@ struct sl_ct_entry *sl_ct_insert(struct sl_ct *ct, const struct sl_flow_key *key
 void sl_ct_update(struct sl_ct *ct, struct sl_ct_entry *e, uint8_t tcp_flags, uint32_t now);
 
 /*
+ * Whether a packet with @tcp_flags, of @e's flow, opens a new connection on
+ * the same addresses and ports: a plain SYN (no ACK, FIN or RST) on an entry
+ * that has seen FIN or RST. Clients reuse ports; such a SYN is scheduled
+ * again like a new flow (its current Maglev choice, counted as a new flow)
+ * rather than sent to the old connection's backend, which may be draining
+ * or weighted out by now. IPVS does the same (its conn_reuse_mode). A SYN on
+ * an entry still in SYN or established state keeps its backend: it is a
+ * retransmission, or the client lost its side of a live connection.
+ * sl_ct_update() then starts the entry over in SYN state.
+ */
+static inline bool
+sl_ct_syn_reuses(const struct sl_ct_entry *e, uint8_t tcp_flags)
+{
+	return e->state == SL_CT_TCP_CLOSING && (tcp_flags & 0x17) == 0x02;
+}
+
+/*
  * Whether sl_ct_update() would change @e's state for a packet with
  * @tcp_flags. sl_ct_lookup() has already refreshed a hit's expiry for its
  * current state, so on the packet path the update can be skipped otherwise:
- * only a SYN-state entry seeing something other than a SYN, or a FIN or RST
- * on an established flow, moves. (0x01 FIN, 0x02 SYN, 0x04 RST.)
+ * only a SYN-state entry seeing something other than a SYN, a FIN or RST
+ * on an established flow, or a SYN reusing a closing one's ports, moves.
+ * (0x01 FIN, 0x02 SYN, 0x04 RST, 0x10 ACK.)
  */
 static inline bool
 sl_ct_update_needed(const struct sl_ct_entry *e, uint8_t tcp_flags)
 {
 	if (e->state == SL_CT_TCP_SYN)
 		return (tcp_flags & 0x07) != 0x02; /* anything but a plain (re)transmitted SYN */
-	return e->state == SL_CT_TCP_EST && (tcp_flags & 0x05);
+	return (e->state == SL_CT_TCP_EST && (tcp_flags & 0x05)) || sl_ct_syn_reuses(e, tcp_flags);
 }
 
 /* The state a new entry starts in, for a packet of @proto with @tcp_flags. */

@@ -397,6 +397,73 @@ START_TEST(test_established_flow_keeps_backend)
 END_TEST
 
 /*
+ * A client reusing the ports of a closed connection: its SYN is a new flow,
+ * scheduled by the current Maglev table, not sent to the old connection's
+ * backend (draining by then). A SYN on the live connection, and the closed
+ * connection's last ACK, still go to the old backend.
+ */
+START_TEST(test_syn_reusing_closed_ports_is_scheduled_again)
+{
+	static const char *const b1_draining =
+		"{\"address\": \"10.1.0.1\", \"state\": \"draining\"}, {\"address\": "
+		"\"10.1.0.2\"}, {\"address\": \"10.1.0.3\"}";
+	struct frame f;
+	struct sl_flow_key k;
+	uint16_t sport;
+
+	fresh();
+	/* A flow the three-backend table sends to 10.1.0.1 (slot of the first backend). */
+	for (sport = 1000;; sport++) {
+		ck_assert_uint_lt(sport, 3000);
+		k = flow4(&f, sport, 0x02);
+		if (dp.gen->backends[maglev_backend(&k)].addr.v4 == htonl(0x0a010001))
+			break;
+	}
+	uint32_t old_be = maglev_backend(&k);
+	expect_forward(&f, old_be, false);
+	run_burst(&f, 1, NOW); /* SYN: a new flow */
+	apply(b1_draining);
+	uint32_t new_be = maglev_backend(&k);
+	ck_assert_uint_ne(new_be, old_be);
+
+	k = flow4(&f, sport, 0x10); /* ACK: established, stays */
+	expect_forward(&f, old_be, false);
+	run_burst(&f, 1, NOW + 1);
+	k = flow4(&f, sport, 0x02); /* a SYN on the live connection: stays too */
+	expect_forward(&f, old_be, false);
+	run_burst(&f, 1, NOW + 2);
+	ck_assert_uint_eq(worker->st.new_flows, 1);
+
+	k = flow4(&f, sport, 0x11); /* FIN: closing, still the old backend */
+	expect_forward(&f, old_be, false);
+	run_burst(&f, 1, NOW + 3);
+	k = flow4(&f, sport, 0x12); /* not a plain SYN: no new connection */
+	expect_forward(&f, old_be, false);
+	run_burst(&f, 1, NOW + 4);
+	ck_assert_uint_eq(worker->st.new_flows, 1);
+
+	/* The ports reused: a new flow on the current choice, in a burst with another packet
+	 * before it (the straight path's check) and alone (stage 3's first packet). */
+	struct frame burst[2];
+	struct sl_flow_key other = flow4(&burst[0], (uint16_t)(sport + 1), 0x02);
+	uint32_t other_be = maglev_backend(&other);
+	expect_forward(&burst[0], other_be, false);
+	flow4(&burst[1], sport, 0x02);
+	expect_forward(&burst[1], new_be, false);
+	run_burst(burst, 2, NOW + 5);
+	ck_assert_uint_eq(worker->st.new_flows, 3);
+	ck_assert_uint_eq(worker->be_new_flows[new_be], 1u + (other_be == new_be));
+	ck_assert_uint_eq(worker->be_new_flows[old_be], 1);
+
+	/* The entry now tracks the new connection: its ACK follows the new backend. */
+	k = flow4(&f, sport, 0x10);
+	expect_forward(&f, new_be, false);
+	run_burst(&f, 1, NOW + 6);
+	ck_assert_uint_eq(worker->st.new_flows, 3);
+}
+END_TEST
+
+/*
  * A new flow's insert, earlier in a burst, takes the entry that stage 2
  * found holding a later packet's flow (its bucket full, that flow the
  * stalest): the later packet must not use the entry it was given in stage 2,
@@ -516,6 +583,7 @@ pipeline_suite(void)
 
 	SL_TCASE(s, test_every_kind_of_frame);
 	SL_TCASE(s, test_established_flow_keeps_backend);
+	SL_TCASE(s, test_syn_reusing_closed_ports_is_scheduled_again);
 	SL_TCASE(s, test_insert_takes_entry_found_earlier_in_burst);
 	SL_TCASE(s, test_icmp_error_follows_flow);
 	SL_TCASE(s, test_too_big_answered);
