@@ -331,10 +331,10 @@ dp_pipeline(struct dp_worker *w, const struct dp_gen *g, uint16_t rx_port_idx,
 	/*
 	 * Stage 2: the VIP packets' conntrack hashes and the first prefetch
 	 * pass, every preferred entry line, in a loop of their own. Done per
-	 * packet in stage 1 instead, right after its parse, the same
-	 * instructions cost more at 10M flows (hits 105 against 92 TSC
-	 * cycles, new flows 245 against 227; medians of 5 interleaved runs),
-	 * and no less at 1k or 1M.
+	 * packet in stage 1 instead, right after its parse, they took 3 fewer
+	 * instructions per packet but more cycles at 10M flows (hits 105
+	 * against 92 TSC cycles, new flows 245 against 227; medians of 5
+	 * interleaved runs), and no fewer at 1k or 1M.
 	 */
 	for (uint16_t i = 0; i < n; i++) {
 		struct pkt_state *s = &ps[i];
