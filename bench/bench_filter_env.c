@@ -8,13 +8,10 @@
  */
 #include <errno.h>
 #include <linux/bpf.h>
-#include <linux/if_xdp.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -22,34 +19,7 @@
 
 #include "bench_filter.h"
 #include "xdp_front.skel.h"
-
-/* An AF_XDP socket with a UMEM and an RX ring, never bound: enough for xsks_map. */
-static int
-xsk_create(void)
-{
-	static const size_t umem_len = 16 * 4096;
-	struct xdp_umem_reg reg = {.len = umem_len, .chunk_size = 4096};
-	int ring = 64, fd, e;
-	void *umem;
-
-	fd = socket(AF_XDP, SOCK_RAW | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	umem = mmap(NULL, umem_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (umem == MAP_FAILED)
-		goto err;
-	reg.addr = (uint64_t)(uintptr_t)umem;
-	if (setsockopt(fd, SOL_XDP, XDP_UMEM_REG, &reg, sizeof(reg)) < 0 ||
-		setsockopt(fd, SOL_XDP, XDP_UMEM_FILL_RING, &ring, sizeof(ring)) < 0 ||
-		setsockopt(fd, SOL_XDP, XDP_UMEM_COMPLETION_RING, &ring, sizeof(ring)) < 0 ||
-		setsockopt(fd, SOL_XDP, XDP_RX_RING, &ring, sizeof(ring)) < 0)
-		goto err;
-	return fd; /* the UMEM stays mapped until exit */
-err:
-	e = errno;
-	close(fd);
-	return -e;
-}
+#include "xsk-stub.h"
 
 /* The benchmark's VIP, as sluice-dp writes it: the service and the address entry. */
 static int
@@ -87,7 +57,7 @@ bf_ours_load(struct bf_ours *o)
 	}
 	if ((rc = vips_load(bpf_map__fd(o->skel[0]->maps.sl_vips))) < 0)
 		return rc;
-	o->xsk = xsk_create();
+	o->xsk = sl_xsk_stub();
 	if (o->xsk < 0)
 		return o->xsk;
 	if (bpf_map_update_elem(bpf_map__fd(o->skel[0]->maps.xsks_map), &zero, &o->xsk, 0) < 0)

@@ -9,15 +9,13 @@
 #ifndef SL_FRONT_ENV_H
 #define SL_FRONT_ENV_H
 
-#include <linux/if_xdp.h>
 #include <netinet/in.h>
-#include <sys/mman.h>
-#include <sys/socket.h>
 
 #include <sluice/filter.h>
 
 #include "test-common.h"
 #include "xdp-test.h"
+#include "xsk-stub.h"
 #include "xdp_front.skel.h"
 
 struct vip_entry {
@@ -64,37 +62,6 @@ vips_load(int fd, const struct vip_entry *v)
 		k.port = htons(v->port);
 		ck_assert_int_eq(bpf_map_update_elem(fd, &k, &val, BPF_ANY), 0);
 	}
-}
-
-/*
- * An AF_XDP socket with a UMEM and an RX ring (older kernels refuse sockets
- * without them in an XSKMAP), never bound. @return its fd, or -errno.
- */
-static inline int
-xsk_create(void)
-{
-	static const size_t umem_len = 16 * 4096;
-	struct xdp_umem_reg reg = {.len = umem_len, .chunk_size = 4096};
-	int ring = 64, fd, e;
-	void *umem;
-
-	fd = socket(AF_XDP, SOCK_RAW | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	umem = mmap(NULL, umem_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (umem == MAP_FAILED)
-		goto err;
-	reg.addr = (uint64_t)(uintptr_t)umem;
-	if (setsockopt(fd, SOL_XDP, XDP_UMEM_REG, &reg, sizeof(reg)) < 0 ||
-		setsockopt(fd, SOL_XDP, XDP_UMEM_FILL_RING, &ring, sizeof(ring)) < 0 ||
-		setsockopt(fd, SOL_XDP, XDP_UMEM_COMPLETION_RING, &ring, sizeof(ring)) < 0 ||
-		setsockopt(fd, SOL_XDP, XDP_RX_RING, &ring, sizeof(ring)) < 0)
-		goto err;
-	return fd; /* the UMEM stays mapped for the life of the (forked) test */
-err:
-	e = errno;
-	close(fd);
-	return -e;
 }
 
 static inline void
@@ -187,7 +154,7 @@ fenv_open(struct fenv *e, bool standalone, const char *rules, const struct vip_e
 	vips_load(vfd, vips ? vips : vips_default);
 	bpf_map_delete_elem(bpf_map__fd(e->skel->maps.xsks_map), &zero);
 	if (!no_xsk) {
-		e->xsk = xsk_create();
+		e->xsk = sl_xsk_stub();
 		ck_assert_msg(e->xsk >= 0, "AF_XDP socket: %s", strerror(-e->xsk));
 		xsk_insert(e->skel, e->xsk);
 	}

@@ -325,7 +325,7 @@ START_TEST(test_front_unplugged)
 
 	ck_assert_ptr_nonnull(skel);
 	vips_load(bpf_map__fd(skel->maps.sl_vips), vips_default);
-	xsk = xsk_create();
+	xsk = sl_xsk_stub();
 	ck_assert_int_ge(xsk, 0);
 	xsk_insert(skel, xsk);
 	n = build_fixture(&fx, in);
