@@ -8,6 +8,8 @@
 #define SL_TEST_COMMON_H
 
 #include <check.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 
 /* One tcase per behaviour: a tcase named after the function that tests it. */
@@ -27,5 +29,23 @@
 		srunner_free(sr);                                                                  \
 		return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;                                  \
 	}
+
+/*
+ * The tests' own RFC 1071 Internet checksum over big-endian words, starting
+ * from @init: independent of the code under test (wire.h, DPDK's helpers).
+ */
+static inline uint16_t
+sl_test_csum(const uint8_t *p, size_t n, uint32_t init)
+{
+	uint64_t s = init;
+
+	for (size_t i = 0; i + 1 < n; i += 2)
+		s += (uint32_t)p[i] << 8 | p[i + 1];
+	if (n & 1)
+		s += (uint32_t)p[n - 1] << 8;
+	while (s >> 16)
+		s = (s & 0xffff) + (s >> 16);
+	return (uint16_t)~s;
+}
 
 #endif /* SL_TEST_COMMON_H */

@@ -14,19 +14,6 @@
 static const uint8_t our_mac[6] = {0x02, 0x51, 0, 0, 0, 0x01};
 static const uint8_t client_mac[6] = {0x02, 0xcc, 0, 0, 0, 0x07};
 
-/* Independent RFC 1071 checksum over big-endian words, with an initial sum. */
-static uint16_t
-csum(const uint8_t *p, size_t len, uint32_t sum)
-{
-	for (size_t i = 0; i + 1 < len; i += 2)
-		sum += (uint32_t)(p[i] << 8 | p[i + 1]);
-	if (len & 1)
-		sum += (uint32_t)(p[len - 1] << 8);
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
-}
-
 struct frame {
 	uint8_t mem[HEADROOM + 2048];
 	struct sl_buf buf;
@@ -89,8 +76,8 @@ START_TEST(test_ipv4_frag_needed)
 	ck_assert_mem_eq(&out.inner, &f.pkt.flow, sizeof(out.inner));
 
 	const uint8_t *ip = f.buf.data + 14;
-	ck_assert_uint_eq(csum(ip, 20, 0), 0);
-	ck_assert_uint_eq(csum(ip + 20, 576 - 20, 0), 0);
+	ck_assert_uint_eq(sl_test_csum(ip, 20, 0), 0);
+	ck_assert_uint_eq(sl_test_csum(ip + 20, 576 - 20, 0), 0);
 	/* The quoted bytes are the original packet's first bytes. */
 	ck_assert_mem_eq(ip + 28, f.orig + 14, 576 - 28);
 }
@@ -119,7 +106,7 @@ START_TEST(test_ipv6_packet_too_big)
 	for (int i = 8; i < 40; i += 2)
 		s += (uint32_t)(ip[i] << 8 | ip[i + 1]);
 	s += plen + IPPROTO_ICMPV6;
-	ck_assert_uint_eq(csum(ip + 40, plen, s), 0);
+	ck_assert_uint_eq(sl_test_csum(ip + 40, plen, s), 0);
 	ck_assert_mem_eq(ip + 48, f.orig + 14, 1280 - 48);
 }
 END_TEST

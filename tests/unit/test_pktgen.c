@@ -24,19 +24,6 @@
 #define HEADROOM 128
 #define DIM(a)	 (sizeof(a) / sizeof((a)[0]))
 
-/* Independent RFC 1071 checksum: the sum of big-endian words, folded, complemented. */
-static uint16_t
-csum(const uint8_t *p, size_t len, uint32_t sum)
-{
-	for (size_t i = 0; i + 1 < len; i += 2)
-		sum += (uint32_t)(p[i] << 8 | p[i + 1]);
-	if (len & 1)
-		sum += (uint32_t)(p[len - 1] << 8);
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
-}
-
 /* The L4 checksum of a parsed frame, computed from scratch: 0 when it is right. */
 static uint16_t
 l4_check(const uint8_t *f, const struct sl_pkt *pkt)
@@ -52,7 +39,7 @@ l4_check(const uint8_t *f, const struct sl_pkt *pkt)
 			sum += (uint32_t)(ip[i] << 8 | ip[i + 1]);
 	}
 	sum += pkt->flow.proto + l4_len;
-	return csum(f + pkt->l4_off, l4_len, sum);
+	return sl_test_csum(f + pkt->l4_off, l4_len, sum);
 }
 
 static const char *const base_json =
@@ -112,7 +99,7 @@ START_TEST(test_fill_valid_packets)
 							v6 ? pkt.flow.src.w[3] : pkt.flow.src.v4);
 						ck_assert_uint_eq(got, addr);
 						if (!v6)
-							ck_assert_uint_eq(csum(buf + 14, 20, 0), 0);
+							ck_assert_uint_eq(sl_test_csum(buf + 14, 20, 0), 0);
 						ck_assert_uint_eq(l4_check(buf, &pkt), 0);
 						ck_assert(pg_peek_stamp(buf, tm->len, &pk));
 						ck_assert_uint_eq(pk.tag, 7);
