@@ -4,6 +4,7 @@
 import json
 import os
 import sys
+import time
 
 import pytest
 
@@ -18,6 +19,18 @@ def artifacts():
     dp, decap, front = topo.find_build_artifacts(os.environ.get("SLUICE_BUILD", "build"))
     return (os.environ.get("SLUICE_DP", dp), os.environ.get("SLUICE_DECAP_OBJ", decap),
             os.environ.get("SLUICE_XDP_FRONT_OBJ", front))
+
+
+def wait_for(pred, timeout=10.0, step=0.05):
+    """Poll @pred every @step s until it returns something true or @timeout s
+    pass; returns its last value."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        v = pred()
+        if v:
+            return v
+        time.sleep(step)
+    return pred()
 
 
 def require_dataplane(hugepages):

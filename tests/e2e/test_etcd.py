@@ -16,12 +16,12 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 
 import pytest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+from conftest import wait_for  # noqa: E402
 from etcdsrv import Etcd  # noqa: E402
 from sluiced import FakeDP, Sluiced, sluiced_binary  # noqa: E402
 
@@ -36,16 +36,6 @@ def state(weight=100, flow_capacity=None):
     if flow_capacity:
         s["flow_capacity"] = flow_capacity
     return s
-
-
-def wait_for(pred, timeout=10.0, step=0.05):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        v = pred()
-        if v:
-            return v
-        time.sleep(step)
-    return pred()
 
 
 @pytest.fixture(scope="module")

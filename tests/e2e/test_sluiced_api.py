@@ -26,6 +26,7 @@ import pytest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+from conftest import wait_for  # noqa: E402
 from sluiced import FakeDP, Sluiced, sluiced_binary  # noqa: E402
 
 MAC = "02:00:00:00:00:fe"
@@ -57,16 +58,6 @@ def env():
         dp.stop()
         if not os.environ.get("SLUICE_E2E_KEEP"):
             shutil.rmtree(work, ignore_errors=True)
-
-
-def wait_for(pred, timeout=5.0, step=0.05):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        v = pred()
-        if v:
-            return v
-        time.sleep(step)
-    return pred()
 
 
 # --------------------------------------------------------------------------
@@ -389,7 +380,7 @@ def test_dataplane_restart_gets_state_again(env):
     assert dp.last()["vips"][0]["address"] == "192.0.2.80"
     # Dataplane away: a change is committed and pushed when it comes back.
     dp.stop()
-    wait_for(lambda: d.get("/v1/status").json["dataplane"]["up"] is False)
+    wait_for(lambda: d.get("/v1/status").json["dataplane"]["up"] is False, timeout=5)
     r = d.put_state(state(weights=(3, 4)))
     assert r.status == 200 and r.json.get("pending") is True, r
     dp.restart()
@@ -566,7 +557,7 @@ def test_metrics(env):
     s = state()
     s["vips"][0]["backends"][1]["state"] = "draining"
     assert d.put_state(s).status == 200
-    wait_for(lambda: d.get("/v1/status").json["dataplane"]["current"])
+    wait_for(lambda: d.get("/v1/status").json["dataplane"]["current"], timeout=5)
     r = d.get("/metrics")
     assert r.status == 200 and r.headers["Content-Type"].startswith("text/plain; version=0.0.4")
     types = {}

@@ -29,7 +29,7 @@ import pytest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import topo  # noqa: E402
-from conftest import artifacts  # noqa: E402
+from conftest import artifacts, wait_for  # noqa: E402
 from netclient import backend_of, curl, udp_request  # noqa: E402
 from sluiced import Sluiced, sluiced_binary  # noqa: E402
 from topo import BACKENDS, CLIENT4, HTTP_PORT, UDP_PORT, VIP4  # noqa: E402
@@ -84,16 +84,6 @@ def sys_():
                     f.write(d.log())
             d.stop()
         t.down()
-
-
-def wait_for(pred, timeout, step=0.05):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        v = pred()
-        if v:
-            return v
-        time.sleep(step)
-    return pred()
 
 
 def answered_by(t, n_per_client=6):
